@@ -1,0 +1,53 @@
+"""Exception hierarchy. Every error says what was expected, what came in, and what to do.
+
+Each class also subclasses the builtin a caller would naturally catch (``ValueError`` for bad
+data), the way scikit-learn's ``NotFittedError`` is also a ``ValueError``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class KujoTriageError(Exception):
+    """Base class of every error raised on purpose by kujo-triage."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule in a labelled dataset.
+
+    ``where`` locates the row for a person fixing it: ``"line 12"`` in a CSV file (the line
+    the record starts on, so it matches an editor even with multi-line cells) or ``"row 7"``
+    (the index label) in a DataFrame.
+    """
+
+    where: str
+    id: str
+    message: str
+
+    def __str__(self) -> str:
+        ident = f" (id {self.id})" if self.id else ""
+        return f"{self.where}{ident}: {self.message}"
+
+
+class CorpusError(KujoTriageError, ValueError):
+    """A labelled dataset breaks the rules of shared/LABELING.md.
+
+    ``problems`` holds every broken rule found (not only the first), each with its row.
+    """
+
+    MAX_SHOWN = 20
+
+    def __init__(self, source: str, problems: list[Problem] | None = None, message: str | None = None):
+        self.source = source
+        self.problems = list(problems or [])
+        if message is None:
+            shown = "\n".join(f"  {p}" for p in self.problems[: self.MAX_SHOWN])
+            more = len(self.problems) - self.MAX_SHOWN
+            tail = f"\n  … and {more} more" if more > 0 else ""
+            message = (
+                f"{source}: {len(self.problems)} problem(s) with the labels "
+                f"(see LABELING.md; fix or drop these rows):\n{shown}{tail}"
+            )
+        super().__init__(message)
