@@ -108,4 +108,4 @@ def test_split_is_frozen(corpus):
     assert hashlib.sha256(pairs.encode()).hexdigest()[:16] == SPLIT_FINGERPRINT
 
 
-SPLIT_FINGERPRINT = "to-be-set"
+SPLIT_FINGERPRINT = "f1a9803c896b8a73"

@@ -51,3 +51,25 @@ class CorpusError(KujoTriageError, ValueError):
                 f"(see LABELING.md; fix or drop these rows):\n{shown}{tail}"
             )
         super().__init__(message)
+
+
+class EmptyTextError(KujoTriageError, ValueError):
+    """The text to triage is empty or only whitespace."""
+
+
+class ModelFileError(KujoTriageError, OSError):
+    """A saved model is missing, incomplete or altered since it was saved."""
+
+
+class NotFittedError(KujoTriageError, ValueError):
+    """A model was used before ``fit``."""
+
+
+def check_text(text: object, where: str = "text") -> str:
+    """Return ``text`` if it is a non-blank ``str``; raise a clear TypeError/EmptyTextError otherwise."""
+    if not isinstance(text, str):
+        hint = " (decode it first, e.g. data.decode('utf-8'))" if isinstance(text, (bytes, bytearray)) else ""
+        raise TypeError(f"{where}: expected a str, got {type(text).__name__}{hint}")
+    if not text.strip():
+        raise EmptyTextError(f"{where}: the text is empty or only whitespace; there is nothing to triage")
+    return text
