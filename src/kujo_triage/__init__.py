@@ -1,13 +1,29 @@
 """kujo-triage: triage Japanese customer complaints (クレーム).
 
-The public surface is declared here once; everything else is an implementation detail.
+>>> from kujo_triage import triage
+>>> triage("充電中にスマホが発火して、子どもが手をやけどしました").tier
+'worst_case'
+
+The public surface is declared here once. Heavy modules (the model, pandas for corpora) are
+imported on first use, so ``import kujo_triage`` stays fast.
 """
 
-from .corpus import assign_split, read_corpus, write_corpus
-from .errors import CorpusError, KujoTriageError, Problem
-from .schema import CATEGORIES, EMOTIONS, FLAGS, INTENSITIES, TIERS
+from importlib import import_module
+from typing import Any
 
-__version__ = "0.1.0.dev0"
+from ._version import __version__
+from .api import default_model, triage, triage_many
+from .errors import CorpusError, EmptyTextError, KujoTriageError, ModelFileError, NotFittedError, Problem
+from .schema import CATEGORIES, EMOTIONS, FLAGS, INTENSITIES, TIERS, Evidence, TriageResult
+
+_LAZY = {
+    "TriageModel": ".model",
+    "load_model": ".persist",
+    "save_model": ".persist",
+    "read_corpus": ".corpus",
+    "assign_split": ".corpus",
+    "write_corpus": ".corpus",
+}
 
 __all__ = [
     "CATEGORIES",
@@ -16,10 +32,33 @@ __all__ = [
     "INTENSITIES",
     "TIERS",
     "CorpusError",
+    "EmptyTextError",
+    "Evidence",
     "KujoTriageError",
+    "ModelFileError",
+    "NotFittedError",
     "Problem",
-    "assign_split",
-    "read_corpus",
-    "write_corpus",
+    "TriageModel",
+    "TriageResult",
     "__version__",
+    "assign_split",
+    "default_model",
+    "load_model",
+    "read_corpus",
+    "save_model",
+    "triage",
+    "triage_many",
+    "write_corpus",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'kujo_triage' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -21,3 +21,14 @@ def read_json(name: str) -> Any:
     """Return the parsed JSON data file ``kujo_triage/data/<name>``."""
     with _data_file(name).open("r", encoding="utf-8") as f:
         return json.load(f)
+
+
+def default_model_dir():
+    """Directory of the shipped default model (``kujo_triage.models/default``).
+
+    In the repository this is ``models/default``; pyproject.toml maps ``models/`` to the
+    ``kujo_triage.models`` package so the model is package data in the wheel.
+    """
+    from pathlib import Path
+
+    return Path(str(resources.files("kujo_triage.models").joinpath("default")))

@@ -1,0 +1,122 @@
+"""Save and load models: ``model.joblib`` plus ``meta.json`` (provenance, label sets, metrics).
+
+joblib files are pickles, and loading a pickle runs code from the file: load only models you
+trust. To catch a damaged or swapped file, ``meta.json`` records the SHA-256 of
+``model.joblib``, and :func:`load_model` refuses a file whose hash differs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import warnings
+from pathlib import Path
+from typing import Any
+
+from ._version import __version__
+from .errors import ModelFileError
+from .schema import CATEGORIES, EMOTIONS, FLAGS, INTENSITIES, TIERS
+
+MODEL_FILE = "model.joblib"
+META_FILE = "meta.json"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"kujo-triage": __version__, "python": platform.python_version()}
+    for pkg in ("numpy", "scikit-learn", "fugashi", "unidic-lite", "joblib"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def save_model(model: Any, path: str | os.PathLike[str], *, data_sha256: str | None = None,
+               metrics: dict[str, Any] | None = None, extra: dict[str, Any] | None = None) -> Path:
+    """Write ``model`` to the directory ``path`` (created if needed) and return it.
+
+    ``data_sha256`` (the training data's hash) and ``metrics`` go into ``meta.json`` beside the
+    versions, the label sets, the parameters and the model file's own hash. The model file is
+    written under a temporary name first, so an interrupted save never leaves a file that
+    looks complete.
+    """
+    import joblib
+
+    model._check_fitted()
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    tmp = path / (MODEL_FILE + ".tmp")
+    # protocol 4 and a fixed compression level keep the file byte-identical across runs
+    joblib.dump(model, tmp, compress=3, protocol=4)
+    os.replace(tmp, path / MODEL_FILE)
+    meta = {
+        "format": 1,
+        "versions": _versions(),
+        "dictionary": model._tokenizer.dictionary(),
+        "labels": {"tier": list(TIERS), "category": list(CATEGORIES), "emotion": list(EMOTIONS),
+                   "intensity": list(INTENSITIES), "flags": list(FLAGS)},
+        "params": {k: list(v) if isinstance(v, tuple) else v for k, v in model.get_params().items()},
+        "learned": {"n_features": int(model.n_features_), "temperature": model.temperature_,
+                    "worst_case_threshold": model.worst_threshold_, "flag_thresholds": model.flag_thresholds_,
+                    "flag_method": model.flag_method_, "flag_oof_f1": model.flag_oof_f1_},
+        "data_sha256": data_sha256,
+        "model_sha256": _sha256(path / MODEL_FILE),
+        "metrics": metrics or {},
+        **(extra or {}),
+    }
+    with open(path / META_FILE, "w", encoding="utf-8") as f:
+        json.dump(meta, f, ensure_ascii=False, indent=2)
+        f.write("\n")
+    return path
+
+
+def read_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Return the parsed ``meta.json`` of a saved model directory."""
+    meta_path = Path(path) / META_FILE
+    if not meta_path.is_file():
+        raise ModelFileError(f"{path}: no {META_FILE}; expected a directory written by save_model()")
+    try:
+        with open(meta_path, encoding="utf-8") as f:
+            return json.load(f)
+    except json.JSONDecodeError as e:
+        raise ModelFileError(f"{meta_path}: not valid JSON ({e}); re-save the model with save_model()") from e
+
+
+def load_model(path: str | os.PathLike[str]) -> Any:
+    """Load a model saved by :func:`save_model`, checking the model file's SHA-256 first.
+
+    joblib runs pickle: only load models you trust. A hash mismatch raises ModelFileError;
+    a model saved by another kujo-triage or scikit-learn version loads with a warning.
+    """
+    import joblib
+
+    path = Path(path)
+    meta = read_meta(path)
+    model_path = path / MODEL_FILE
+    if not model_path.is_file():
+        raise ModelFileError(f"{path}: no {MODEL_FILE}; expected a directory written by save_model()")
+    digest = _sha256(model_path)
+    if digest != meta.get("model_sha256"):
+        raise ModelFileError(
+            f"{model_path}: SHA-256 {digest[:12]}… does not match meta.json ({str(meta.get('model_sha256'))[:12]}…); "
+            "the file was changed or damaged after saving. Re-save or re-download the model."
+        )
+    saved = meta.get("versions", {}).get("kujo-triage")
+    if saved and saved != __version__:
+        warnings.warn(f"{path}: saved by kujo-triage {saved}, loading with {__version__}; "
+                      "re-train or re-save if results look wrong", UserWarning, stacklevel=2)
+    model = joblib.load(model_path)
+    model.meta_ = meta
+    return model
