@@ -74,7 +74,7 @@ def main() -> int:
     print(f"cold start (import + first) median {statistics.median(colds):.2f} s of {['%.2f' % c for c in colds]} (target ≤ 1.0 s)")
     print(f"model size                  {model_bytes / 1e6:8.1f} MB (target ≤ 20 MB)")
     print(f"peak RSS                    {cold_rss:8.0f} MB after import + first result; {rss_mb:.0f} MB in this benchmark process"
-          " (pandas, a second MeCab tagger, and dictionary pages mapped while tokenising 600 texts)")
+          " (pandas, a second MeCab tagger, and dictionary pages mapped while tokenising the test texts)")
     return 0
 
 

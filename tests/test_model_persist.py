@@ -117,3 +117,24 @@ def test_emoji_controls_and_odd_characters_never_crash(small, text):
     r = model.triage(text)
     for ev in r.evidence:
         assert text[ev.start:ev.end] == ev.text
+
+
+def test_saved_model_file_is_byte_identical_across_runs(tmp_path, samples_dir):
+    """Rebuilding from the same data gives the same file, whatever the hash seed."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from kujo_triage import TriageModel, read_corpus, save_model; "
+        f"c = read_corpus({str(samples_dir / 'complaints.csv')!r}); c = c.iloc[:300]; "
+        "m = TriageModel(cv=2, max_char_features=3000, max_word_features=2000).fit(c['text'].tolist(), c); "
+        "save_model(m, sys.argv[1])"
+    )
+    digests = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", code, str(out)], check=True, env=env)
+        digests.append(json.loads((out / "meta.json").read_text(encoding="utf-8"))["model_sha256"])
+    assert digests[0] == digests[1]

@@ -39,9 +39,13 @@ CASES = [
     # ordinary questions and thanks
     ("注文した商品の色が違いました。交換できますか？", ("routine",), None),
     ("いつも丁寧な対応ありがとうございます。", ("routine",), None),
-    pytest.param("お弁当に髪の毛が入っていました。食べる前に気づいたので体調は大丈夫です。", ("worst_case",), "product_accident",
-                 marks=pytest.mark.xfail(strict=True, reason="known miss: foreign matter with the harm denied "
-                                                             "reads as routine (flagged needs_review); see models/README.md")),
+    # foreign matter in food is a product accident even when nobody was harmed
+    ("お弁当に髪の毛が入っていました。食べる前に気づいたので体調は大丈夫です。", ("worst_case",), "product_accident"),
+    # short posts are read, not counted: a one-line worst case is still a worst case
+    ("ケトルの底から火出た", ("worst_case",), "product_accident"),
+    ("ｽﾏﾎ燃えた", ("worst_case",), "product_accident"),
+    ("カード不正利用された", ("worst_case",), "data_leak"),
+    ("薬まちがえて渡された", ("worst_case",), "service_error"),
 ]
 
 

@@ -109,11 +109,18 @@ class Featurizer:
         self.max_word_features = max_word_features
         self.max_char_features = max_char_features
         self.cue_weight = cue_weight
-        self._matcher = CueMatcher(cues["groups"])
-        scope = cues["scope"]
+        self._compile()
+
+    def _compile(self) -> None:
+        """Build the matcher and scope sets from the cue lexicon. They are derived data, left
+        out of the pickle (frozensets pickle in hash order, which would make the model file
+        differ between runs) and rebuilt on load."""
+        self._matcher = CueMatcher(self.cues["groups"])
+        scope = self.cues["scope"]
         self._neg = frozenset(scope["negation_lemmas"])
         self._hypo = frozenset(scope["hypothetical_lemmas"])
         self._hypo_forms = tuple(scope["hypothetical_forms"])
+        self._hypo_openers = frozenset(scope["hypothetical_openers"])
         self._other = tuple(scope["other_company_markers"])
         self._window = int(scope["window"])
 
@@ -171,7 +178,7 @@ class Featurizer:
                     return "hypo"  # 「漏れていないか心配」: a worry, not a denial
                 return "neg"
         head_toks = toks[bisect_left(tok_starts, s0):bisect_left(tok_starts, start)]
-        if any(t.lemma in ("もし", "万一", "万が一", "仮に") for t in head_toks):
+        if any(t.lemma in self._hypo_openers or t.surface in self._hypo_openers for t in head_toks):
             return "hypo"
         return "plain"
 
@@ -264,12 +271,12 @@ class Featurizer:
         cat = (lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt))
         return np.asarray(indptr, np.int64), cat(indices, np.int64), cat(values, np.float32), occs
 
+    _DERIVED = ("_matcher", "_neg", "_hypo", "_hypo_forms", "_hypo_openers", "_other", "_window")
+
     def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state.pop("_matcher", None)  # rebuilt from the cue lexicon on load
-        return state
+        return {k: v for k, v in self.__dict__.items() if k not in self._DERIVED}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self._matcher = CueMatcher(self.cues["groups"])
+        self._compile()
 

@@ -40,10 +40,12 @@ class Tokenizer:
     @staticmethod
     def dictionary() -> str:
         """Name and version of the pinned dictionary, recorded in model metadata."""
+        from importlib.metadata import version
+
         import unidic_lite
 
         with open(os.path.join(unidic_lite.DICDIR, "version"), encoding="utf-8") as f:
-            return f"unidic-lite {f.read().strip()}"
+            return f"unidic-lite {version('unidic-lite')} (UniDic {f.read().strip()})"
 
     def _get_tagger(self) -> Any:
         if self._tagger is None:
