@@ -95,7 +95,7 @@ class Featurizer:
         Scale of the cue and signal counts against the L2-normalised n-gram part. Counts are
         ~10x larger than TF-IDF values; unscaled, the regularised heads lean on them too much
         (on the dev split of a 3,821-row draft of the corpus, scaling by 0.1 raised worst_case
-        precision at 0.95 recall from 0.74 to 0.83; 0.05 and 0.2 did worse on the final corpus).
+        precision at 0.95 recall from 0.74 to 0.83; on the 4,001-row corpus 0.05 and 0.2 did worse).
     cues : dict
         The parsed ``data/cues.json``.
     """

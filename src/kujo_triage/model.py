@@ -203,6 +203,7 @@ class TriageModel:
         ranked = np.sort(p_worst[worst])
         k = int(np.floor((1.0 - self.worst_case_recall) * len(ranked)))
         self.worst_threshold_ = float(ranked[k]) if len(ranked) else 0.5
+
         def f1(pred: np.ndarray, truth: np.ndarray) -> float:
             return float(2 * (pred & truth).sum() / max(pred.sum() + truth.sum(), 1))
 
