@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -157,10 +157,10 @@ class Featurizer:
         cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0, np.int64))
         return grams, cat(starts), cat(ends)
 
-    def _scope(self, doc: Doc, start: int, end: int, tok_starts: list[int]) -> str:
+    def _scope(self, doc: Doc, start: int, end: int, tok_starts: list[int], sentence_starts: list[int]) -> str:
         """Scope of a cue hit at [start, end): negated, hypothetical, other company or plain."""
         text = doc.norm.text
-        s0 = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+        s0 = sentence_starts[bisect_right(sentence_starts, start) - 1]
         sentence_head = text[s0:start]
         if any(mark in sentence_head for mark in self._other):
             return "other"
@@ -184,8 +184,10 @@ class Featurizer:
 
     def _cue_grams(self, doc: Doc):
         tok_starts = [t.start for t in doc.tokens]
+        # found once per document, not once per cue hit: keeps long texts linear
+        sentence_starts = [0] + [m.end() for m in _SENTENCE_END.finditer(doc.norm.text)]
         for group, s, e in self._matcher(doc.norm.text):
-            yield f"q:{group}:{self._scope(doc, s, e, tok_starts)}", s, e
+            yield f"q:{group}:{self._scope(doc, s, e, tok_starts, sentence_starts)}", s, e
         text = doc.norm.text
         for m in _EXCLAIM_RUN.finditer(text):
             yield "s:exclaim_run", m.start(), m.end()
