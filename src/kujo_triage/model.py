@@ -27,6 +27,7 @@ from .tokenize import Tokenizer
 
 _HEADS = (("tier", TIERS), ("category", CATEGORIES), ("emotion", EMOTIONS), ("intensity", INTENSITIES))
 _WORST = TIERS.index(WORST_CASE)
+_FUNCTION_POS = ("助詞", "助動詞", "補助記号", "記号", "接尾辞")
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -354,14 +355,17 @@ class TriageModel:
                 i += 1
         runs.sort(reverse=True)
         spans = []
-        for _, s, e in runs[:limit]:
+        for _, s, e in runs:
             # widen to whole MeCab tokens so a span never cuts a word in half
-            for t in doc.tokens:
-                if t.start < s < t.end:
-                    s = t.start
-                if t.start < e < t.end:
-                    e = t.end
+            inside = [t for t in doc.tokens if t.end > s and t.start < e]
+            if inside:
+                s, e = min(s, inside[0].start), max(e, inside[-1].end)
+            # a span of particles, auxiliaries and punctuation only (「で」「ますか」) explains nothing
+            if inside and all(t.pos.startswith(_FUNCTION_POS) for t in inside):
+                continue
             spans.append((s, e))
+            if len(spans) == limit:
+                break
         return spans
 
     @staticmethod
