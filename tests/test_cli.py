@@ -42,3 +42,28 @@ def test_empty_text_is_an_error_with_exit_code_1():
 def test_missing_model_directory_is_an_error(tmp_path):
     out = run("triage", "--model", str(tmp_path), "届かない")
     assert out.returncode == 1 and "no meta.json" in out.stderr
+
+
+def test_triage_prints_the_playbook_and_a_draft():
+    text = "充電中にスマホが発火して、子どもが手をやけどしました"
+    brief = run("triage", text)
+    assert "playbook    worst_case.product_accident" in brief.stdout
+    md = run("triage", "--format", "markdown", text)
+    assert md.returncode == 0 and md.stdout.startswith("# kujo-triage") and "### First-reply draft" in md.stdout
+    assert "消費者庁" in md.stdout
+    draft = run("triage", "--draft", text)
+    assert draft.returncode == 0 and draft.stdout.startswith("【お客様名】様") and "【次回ご連絡日時】" in draft.stdout
+
+
+def test_playbooks_command_lists_and_checks_a_team_folder(tmp_path):
+    out = run("playbooks")
+    assert out.returncode == 0 and "worst_case.data_leak" in out.stdout and "flag.legal" in out.stdout
+    (tmp_path / "ours.toml").write_text('id = "routine.ours"\ntier = "routine"\n', encoding="utf-8")
+    bad = run("playbooks", str(tmp_path))
+    assert bad.returncode == 1 and "ours.toml: key 'title': expected a non-empty string" in bad.stderr
+    bad = run("triage", "--playbooks", str(tmp_path), "届かない")
+    assert bad.returncode == 1 and "ours.toml" in bad.stderr
+    show = run("playbooks", "--show", "serious", "--format", "markdown")
+    assert show.returncode == 0 and show.stdout.startswith("## ")
+    missing = run("playbooks", "--show", "nope")
+    assert missing.returncode == 2 and "the ids are" in missing.stderr

@@ -13,13 +13,18 @@ from typing import Any
 
 from ._version import __version__
 from .api import default_model, triage, triage_many
-from .errors import CorpusError, EmptyTextError, KujoTriageError, ModelFileError, NotFittedError, Problem
-from .schema import CATEGORIES, EMOTIONS, FLAGS, INTENSITIES, TIERS, Evidence, TriageResult
+from .errors import CorpusError, EmptyTextError, KujoTriageError, ModelFileError, NotFittedError, PlaybookError, Problem
+from .schema import CATEGORIES, EMOTIONS, FLAGS, INTENSITIES, TIERS, Draft, Evidence, Playbook, PlaybookStep, TriageResult
 
 _LAZY = {
     "TriageModel": ".model",
     "load_model": ".persist",
     "save_model": ".persist",
+    "load_playbooks": ".playbook",
+    "PlaybookSet": ".playbook",
+    "first_reply": ".draft",
+    "render": ".render",
+    "render_playbook": ".render",
     "read_corpus": ".corpus",
     "assign_split": ".corpus",
     "write_corpus": ".corpus",
@@ -32,19 +37,28 @@ __all__ = [
     "INTENSITIES",
     "TIERS",
     "CorpusError",
+    "Draft",
     "EmptyTextError",
     "Evidence",
     "KujoTriageError",
     "ModelFileError",
     "NotFittedError",
+    "Playbook",
+    "PlaybookError",
+    "PlaybookSet",
+    "PlaybookStep",
     "Problem",
     "TriageModel",
     "TriageResult",
     "__version__",
     "assign_split",
     "default_model",
+    "first_reply",
     "load_model",
+    "load_playbooks",
     "read_corpus",
+    "render",
+    "render_playbook",
     "save_model",
     "triage",
     "triage_many",

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import threading
-from typing import Any, Iterable
+from typing import Any, Iterable, Union
 
 from .errors import check_text
 from .schema import TriageResult
 
 _lock = threading.Lock()
 _default: Any = None
+_default_playbooks: Any = None
+
+PlaybooksLike = Union[str, "os.PathLike[str]", Any, None]
 
 
 def default_model() -> Any:
@@ -25,7 +30,27 @@ def default_model() -> Any:
     return _default
 
 
-def triage(text: str, *, model: Any = None) -> TriageResult:
+def _playbooks(playbooks: PlaybooksLike) -> Any:
+    """The shipped playbooks (cached), a team's directory laid over them, or a loaded set."""
+    global _default_playbooks
+    from .playbook import PlaybookSet, load_playbooks
+
+    if isinstance(playbooks, PlaybookSet):
+        return playbooks
+    if playbooks is not None:
+        return load_playbooks(playbooks)
+    if _default_playbooks is None:
+        with _lock:
+            if _default_playbooks is None:
+                _default_playbooks = load_playbooks()
+    return _default_playbooks
+
+
+def _with_playbook(result: TriageResult, books: Any) -> TriageResult:
+    return dataclasses.replace(result, playbook=books.for_result(result))
+
+
+def triage(text: str, *, model: Any = None, playbooks: PlaybooksLike = None) -> TriageResult:
     """Triage one Japanese customer message.
 
     Parameters
@@ -35,6 +60,10 @@ def triage(text: str, *, model: Any = None) -> TriageResult:
         not read and the result is marked ``truncated`` and ``needs_review``).
     model : TriageModel, optional
         A model of your own (``load_model(path)``); the shipped default model otherwise.
+    playbooks : path or PlaybookSet, optional
+        A directory of your own playbook files (laid over the shipped ones), or the result of
+        ``load_playbooks(...)``; the shipped playbooks otherwise. ``result.playbook`` is the
+        one for the decision, adapted to the emotion, intensity and flags.
 
     Raises
     ------
@@ -50,14 +79,17 @@ def triage(text: str, *, model: Any = None) -> TriageResult:
     ('worst_case', 'product_accident')
     """
     check_text(text)
-    return (model or default_model()).triage(text)
+    books = _playbooks(playbooks)
+    return _with_playbook((model or default_model()).triage(text), books)
 
 
-def triage_many(texts: Iterable[str], *, model: Any = None, batch_size: int = 256) -> list[TriageResult]:
+def triage_many(texts: Iterable[str], *, model: Any = None, playbooks: PlaybooksLike = None,
+                batch_size: int = 256) -> list[TriageResult]:
     """Triage many messages, batched for speed; results in input order.
 
     A bad element raises TypeError / EmptyTextError naming its index (``texts[3]: …``) before
     any work is done. For CSV exports with bad rows, use batch scoring, which marks such rows
     with an error instead.
     """
-    return (model or default_model()).triage_many(texts, batch_size=batch_size)
+    books = _playbooks(playbooks)
+    return [_with_playbook(r, books) for r in (model or default_model()).triage_many(texts, batch_size=batch_size)]

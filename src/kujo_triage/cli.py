@@ -33,9 +33,19 @@ def _cmd_triage(args: argparse.Namespace) -> int:
         from .persist import load_model
 
         model = load_model(args.model)
-    result = triage(text, model=model)
-    if args.json:
+    result = triage(text, model=model, playbooks=args.playbooks)
+    if args.json or args.format == "json":
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    if args.draft:
+        from .draft import first_reply
+
+        print(first_reply(result).text, end="")
+        return 0
+    if args.format in ("text", "markdown"):
+        from .render import render
+
+        print(render(result, args.format), end="")
         return 0
     review = "  (needs review)" if result.needs_review else ""
     print(f"tier        {result.tier}  confidence {result.confidence:.2f}{review}")
@@ -48,6 +58,40 @@ def _cmd_triage(args: argparse.Namespace) -> int:
         head = "evidence" if i == 0 else ""
         snippet = ev.text.replace("\n", " ")
         print(f"{head:12s}[{ev.start}:{ev.end}] {snippet}  → {ev.label}")
+    pb = result.playbook
+    if pb is not None:
+        print(f"playbook    {pb.id}: {pb.title}")
+        print(f"respond     {pb.first_response}")
+        print(f"involve     {'、'.join(pb.escalate_to)}")
+        if pb.modifiers:
+            print(f"adapted     {', '.join(pb.modifiers)}")
+        for n, step in enumerate(pb.steps, 1):
+            head = "steps" if n == 1 else ""
+            print(f"{head:12s}{n}. {step.action}  ({step.owner})")
+        print("            (--format text or markdown for the whole playbook, --draft for a first reply)")
+    return 0
+
+
+def _cmd_playbooks(args: argparse.Namespace) -> int:
+    from .playbook import load_playbooks
+    from .render import render_playbook
+
+    books = load_playbooks(args.dir)
+    if args.show:
+        chosen = [pb for pb in books.values() if pb.id == args.show]
+        if not chosen:
+            ids = ", ".join(pb.id for pb in books.values())
+            print(f"kujo-triage: error: no playbook with id {args.show!r}; the ids are {ids}", file=sys.stderr)
+            return 2
+        print(render_playbook(chosen[0], args.format), end="")
+        return 0
+    where = f"{args.dir} laid over the shipped playbooks" if args.dir else "the shipped playbooks"
+    print(f"{where}: all files valid")
+    for (tier, category), pb in books.items():
+        decision = f"{tier}/{category}" if category else tier
+        print(f"  {decision:30s} {pb.id:30s} {pb.source_file:24s} {len(pb.steps)} steps, "
+              f"{len(pb.obligations)} obligations")
+    print(f"  modifiers: {', '.join(f'{m.id} ({m.source_file})' for m in books.modifiers.values())}")
     return 0
 
 
@@ -75,13 +119,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="triage one message and print tier, category, emotion, flags and evidence",
         description="Triage one Japanese customer message with the default model (or --model DIR).",
         epilog='examples:\n  kujo-triage triage "充電中にスマホが発火して、子どもが手をやけどしました"\n'
-               "  kujo-triage triage --json < message.txt",
+               "  kujo-triage triage --json < message.txt\n"
+               '  kujo-triage triage --format markdown --playbooks ./our_playbooks "請求が二重になっています"\n'
+               '  kujo-triage triage --draft "届いた商品が壊れていました"',
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     tri.add_argument("text", nargs="?", help="the message; '-' or nothing reads it from stdin")
-    tri.add_argument("--json", action="store_true", help="print the result as JSON (stable keys)")
+    tri.add_argument("--format", choices=("brief", "text", "markdown", "json"), default="brief",
+                     help="brief summary (default), the whole result and playbook as text or Markdown "
+                          "for a ticket, or JSON")
+    tri.add_argument("--json", action="store_true", help="same as --format json")
+    tri.add_argument("--draft", action="store_true", help="print only the Japanese first-reply draft")
     tri.add_argument("--model", metavar="DIR", help="a model directory written by save_model (default: the shipped model)")
+    tri.add_argument("--playbooks", metavar="DIR", help="a directory of your own playbook .toml files, laid over the shipped ones")
     tri.set_defaults(func=_cmd_triage)
+
+    pbs = sub.add_parser(
+        "playbooks",
+        help="check and list the playbooks (the shipped ones, or your own folder laid over them)",
+        description="Load and validate the playbooks and list which file serves each decision. "
+        "With a folder, its files replace the shipped playbook for the same decision.",
+        epilog="examples:\n  kujo-triage playbooks ./our_playbooks\n"
+               "  kujo-triage playbooks --show worst_case.data_leak --format markdown",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    pbs.add_argument("dir", nargs="?", help="a folder of your own playbook .toml files")
+    pbs.add_argument("--show", metavar="ID", help="print one playbook in full")
+    pbs.add_argument("--format", choices=("text", "markdown"), default="text", help="for --show (default: text)")
+    pbs.set_defaults(func=_cmd_playbooks)
     return parser
 
 

@@ -73,3 +73,7 @@ def check_text(text: object, where: str = "text") -> str:
     if not text.strip():
         raise EmptyTextError(f"{where}: the text is empty or only whitespace; there is nothing to triage")
     return text
+
+
+class PlaybookError(KujoTriageError, ValueError):
+    """A playbook file is missing, malformed or incomplete (the message names file and key)."""

@@ -32,3 +32,10 @@ def default_model_dir():
     from pathlib import Path
 
     return Path(str(resources.files("kujo_triage.models").joinpath("default")))
+
+
+def playbook_dir():
+    """Directory of the shipped playbooks (``kujo_triage/data/playbooks``)."""
+    from pathlib import Path
+
+    return Path(str(resources.files("kujo_triage").joinpath("data", "playbooks")))
