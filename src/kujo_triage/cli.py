@@ -161,6 +161,12 @@ def main(argv: list[str] | None = None) -> int:
     except (KujoTriageError, FileNotFoundError) as e:
         print(f"kujo-triage: error: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # the reader went away (``kujo-triage … | head``): stop quietly, as Unix tools do
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
