@@ -95,6 +95,22 @@ def _cmd_playbooks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_score(args: argparse.Namespace) -> int:
+    from .batch import score_csv
+
+    summary = score_csv(
+        args.input, args.output, text_column=args.text_column, id_column=args.id_column, jobs=args.jobs,
+        encoding=args.input_encoding, delimiter=args.delimiter, output_encoding=args.encoding,
+        output_format=args.format, sanitize=not args.no_sanitize, redact=args.redact, report=args.report,
+        model=args.model, playbooks=args.playbooks, progress=False if args.quiet else None,
+    )
+    if not args.quiet:
+        print(summary.format(), file=sys.stderr)
+        if args.report:
+            print(f"report written to {args.report}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kujo-triage",
@@ -134,6 +150,44 @@ def build_parser() -> argparse.ArgumentParser:
     tri.add_argument("--playbooks", metavar="DIR", help="a directory of your own playbook .toml files, laid over the shipped ones")
     tri.set_defaults(func=_cmd_triage)
 
+    sc = sub.add_parser(
+        "score",
+        help="score a CSV/TSV export from your CRM: every row kept, triage columns appended",
+        description="Score every row of a CRM export (Zendesk, Salesforce, kintone, Freshdesk, Excel). "
+        "Encoding (UTF-8, UTF-8 with BOM, UTF-16, CP932/Shift_JIS, EUC-JP) and delimiter are detected. "
+        "The output keeps every input row and column in order and appends tier, category, emotion, "
+        "intensity, flags, playbook, confidence, needs_review, evidence and error. A row that cannot be "
+        "scored keeps its cells and gets an error; the run goes on.",
+        epilog="examples:\n"
+               "  kujo-triage score export.csv -o scored.csv\n"
+               "  kujo-triage score export.csv -o scored.csv --text-column 件名,本文 --id-column チケットID --jobs 2\n"
+               "  kujo-triage score export.csv -o scored.jsonl --redact --report report.html\n"
+               "  cat export.tsv | kujo-triage score - -o - --quiet > scored.csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sc.add_argument("input", help="CSV or TSV file; '-' reads stdin")
+    sc.add_argument("-o", "--output", required=True,
+                    help="output file: .csv/.tsv (UTF-8 with BOM for Excel), .jsonl or .parquet; '-' for stdout")
+    sc.add_argument("--text-column", metavar="COL", help="the message column, or several joined: 件名,本文 "
+                    "(default: found from 本文, 内容, お問い合わせ内容, 詳細, description, body, text)")
+    sc.add_argument("--id-column", metavar="COL", help="the ticket id column, to name rows in the summary")
+    sc.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes (default 1; 0 = one per CPU)")
+    sc.add_argument("--input-encoding", metavar="ENC", help="input encoding (default: detected)")
+    sc.add_argument("--delimiter", metavar="D", help="input delimiter: ',' or 'tab' (default: detected)")
+    sc.add_argument("--encoding", default="utf-8-sig", metavar="ENC",
+                    help="output encoding for CSV/TSV (default utf-8-sig; cp932 for old Excel)")
+    sc.add_argument("--format", choices=("csv", "tsv", "jsonl", "parquet"), help="output format (default: from the suffix)")
+    sc.add_argument("--no-sanitize", action="store_true",
+                    help="keep cells starting with = + - @ as they are (by default they are made inert for spreadsheets)")
+    sc.add_argument("--redact", action="store_true",
+                    help="mask personal data (names, phone numbers, e-mail, card numbers, addresses, マイナンバー) "
+                         "in the text and evidence columns")
+    sc.add_argument("--report", metavar="HTML", help="also write a self-contained HTML summary")
+    sc.add_argument("--model", metavar="DIR", help="a model directory written by save_model (default: the shipped model)")
+    sc.add_argument("--playbooks", metavar="DIR", help="a directory of your own playbook .toml files")
+    sc.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    sc.set_defaults(func=_cmd_score)
+
     pbs = sub.add_parser(
         "playbooks",
         help="check and list the playbooks (the shipped ones, or your own folder laid over them)",
@@ -161,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     except (KujoTriageError, FileNotFoundError) as e:
         print(f"kujo-triage: error: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("kujo-triage: interrupted; no output file was written", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # the reader went away (``kujo-triage … | head``): stop quietly, as Unix tools do
         import os

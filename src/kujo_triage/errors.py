@@ -77,3 +77,7 @@ def check_text(text: object, where: str = "text") -> str:
 
 class PlaybookError(KujoTriageError, ValueError):
     """A playbook file is missing, malformed or incomplete (the message names file and key)."""
+
+
+class InputFileError(KujoTriageError, ValueError):
+    """An input file cannot be read as a table (missing, undecodable header, no such column…)."""

@@ -23,6 +23,12 @@ def read_json(name: str) -> Any:
         return json.load(f)
 
 
+@lru_cache(maxsize=None)
+def read_text(name: str) -> str:
+    """Return the UTF-8 text data file ``kujo_triage/data/<name>`` (e.g. the report template)."""
+    return _data_file(name).read_text(encoding="utf-8")
+
+
 def default_model_dir():
     """Directory of the shipped default model (``kujo_triage.models/default``).
 

@@ -1,0 +1,398 @@
+"""Batch scoring of CRM exports: every row in, every row out, in order, with scores appended.
+
+:func:`score_csv` streams the input in chunks (memory stays bounded however long the file),
+scores them in this process or in ``jobs`` worker processes, and writes the output
+atomically (see ``writers.py``). A row that cannot be scored keeps its cells and gets an
+``error``; only a problem with the file itself (unreadable, no such column) stops the run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections import Counter, deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from ._version import __version__
+from .csvio import Source, find_columns, open_source, unique_names
+from .schema import CATEGORIES, EMOTIONS, FLAGS, INTENSITIES, TIERS, WORST_CASE
+from .scoring import MAX_CELL_CHARS, OUTPUT_COLUMNS, score_texts
+from .writers import fit_encoding, open_writer
+from .writers import output_format as _resolve_format
+
+CHUNK_ROWS = 500
+WORST_CASES_KEPT = 200  # listed in the summary and report; the count covers all of them
+ERROR_ROWS_KEPT = 20  # example row numbers per error kind
+
+
+# --- work done in a worker (or in this process when jobs == 1) -------------------------------
+
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(model: Any, playbooks: Any, redact: bool) -> None:
+    """Load the model, playbooks and redactor once per process."""
+    from .api import _playbooks, default_model
+
+    if isinstance(model, (str, os.PathLike)):
+        from .persist import load_model
+
+        model = load_model(model)
+    _worker["model"] = model or default_model()
+    _worker["playbooks"] = _playbooks(playbooks)
+    if redact:
+        from .redact import redact as redactor
+
+        _worker["redactor"] = redactor
+    else:
+        _worker["redactor"] = None
+
+
+def _score_chunk(chunk: list[tuple[int, list[str], str]], text_idx: list[int], width: int) -> list[tuple[list[Any], dict]]:
+    """Score a chunk of ``(row_number, cells, note)``; return the output cells and scores per row."""
+    redactor = _worker["redactor"]
+    texts = []
+    for _, cells, _ in chunk:
+        parts = [cells[i] for i in text_idx if i < len(cells) and cells[i].strip()]
+        texts.append("\n".join(parts))
+    scores = score_texts(texts, model=_worker["model"], playbooks=_worker["playbooks"], redactor=redactor)
+    out = []
+    for (row, cells, note), text, s in zip(chunk, texts, scores):
+        cells = cells + [""] * (width - len(cells))  # a short row: the missing cells are empty
+        if redactor is not None:
+            cells = [redactor(c) if i in text_idx and c and not s["error"].startswith("undecodable") else c
+                     for i, c in enumerate(cells)]
+        if note:
+            s["error"] = f"{s['error']}; {note}" if s["error"] else note
+        s["_text"] = text
+        out.append((cells, s))
+    return out
+
+
+# --- the summary ------------------------------------------------------------------------------
+
+@dataclass
+class BatchSummary:
+    """What a batch run did: counts by label, errors by kind, the worst cases first."""
+
+    input: str
+    output: str
+    text_columns: list[str]
+    encoding: str
+    delimiter: str
+    model: str
+    started: str = ""
+    elapsed_s: float = 0.0
+    rows: int = 0
+    scored: int = 0
+    errors: int = 0
+    needs_review: int = 0
+    blank_lines: int = 0
+    by_tier: Counter = field(default_factory=Counter)
+    by_category: Counter = field(default_factory=Counter)
+    by_emotion: Counter = field(default_factory=Counter)
+    by_intensity: Counter = field(default_factory=Counter)
+    by_flag: Counter = field(default_factory=Counter)
+    errors_by_kind: dict = field(default_factory=dict)
+    worst_cases: list = field(default_factory=list)
+    worst_cases_total: int = 0
+
+    def add(self, row: int, ident: str, s: dict, redactor: Callable[[str], str] | None) -> None:
+        self.rows += 1
+        err = s["error"]
+        if s["tier"] == "":
+            self.errors += 1
+            kind = err.split(":", 1)[0]
+            entry = self.errors_by_kind.setdefault(kind, {"count": 0, "rows": []})
+            entry["count"] += 1
+            if len(entry["rows"]) < ERROR_ROWS_KEPT:
+                entry["rows"].append(row)
+            return
+        if err:  # scored, with a note (a ragged row, characters the output encoding lacks)
+            kind = err.split(":", 1)[0]
+            entry = self.errors_by_kind.setdefault(kind, {"count": 0, "rows": []})
+            entry["count"] += 1
+            if len(entry["rows"]) < ERROR_ROWS_KEPT:
+                entry["rows"].append(row)
+        self.scored += 1
+        self.needs_review += bool(s["needs_review"])
+        self.by_tier[s["tier"]] += 1
+        self.by_emotion[s["emotion"]] += 1
+        self.by_intensity[s["intensity"]] += 1
+        for f in filter(None, s["flags"].split(";")):
+            self.by_flag[f] += 1
+        if s["tier"] == WORST_CASE:
+            self.by_category[s["category"]] += 1
+            self.worst_cases_total += 1
+            if len(self.worst_cases) < WORST_CASES_KEPT:
+                text, spans = _redact_spans(s["_text"], s["_spans"], redactor)
+                self.worst_cases.append({
+                    "row": row, "id": ident, "category": s["category"], "confidence": s["confidence"],
+                    "needs_review": s["needs_review"], "flags": [f for f in s["flags"].split(";") if f],
+                    "playbook": s["playbook"], "text": text, "spans": spans,
+                })
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain types, labels in their canonical order (zeros included), for JSON and the report."""
+        def ordered(counter: Counter, labels: tuple[str, ...]) -> dict[str, int]:
+            return {k: int(counter.get(k, 0)) for k in labels}
+
+        worst = sorted(self.worst_cases, key=lambda w: (-w["confidence"], w["row"]))
+        return {
+            "input": self.input, "output": self.output, "started": self.started,
+            "elapsed_s": round(self.elapsed_s, 2), "rows": self.rows, "scored": self.scored,
+            "errors": self.errors, "needs_review": self.needs_review, "blank_lines": self.blank_lines,
+            "text_columns": list(self.text_columns), "encoding": self.encoding, "model": self.model,
+            "by_tier": ordered(self.by_tier, TIERS), "by_category": ordered(self.by_category, CATEGORIES),
+            "by_emotion": ordered(self.by_emotion, EMOTIONS), "by_intensity": ordered(self.by_intensity, INTENSITIES),
+            "by_flag": ordered(self.by_flag, FLAGS), "errors_by_kind": self.errors_by_kind,
+            "worst_cases": worst, "worst_cases_total": self.worst_cases_total,
+        }
+
+    def format(self, max_worst: int = 20) -> str:
+        """The end-of-run summary printed by the CLI."""
+        d = self.to_dict()
+        rate = self.rows / self.elapsed_s if self.elapsed_s else 0.0
+        lines = [f"scored {self.scored:,} of {self.rows:,} rows in {self.elapsed_s:.1f} s ({rate:,.0f} rows/s); "
+                 f"{self.errors:,} not scored; {self.needs_review:,} need review",
+                 f"input {self.input} ({self.encoding}, text column {' + '.join(self.text_columns)}) → {self.output}"]
+        if self.blank_lines:
+            lines.append(f"{self.blank_lines:,} blank line(s) in the input were skipped (they hold no row)")
+
+        def counts(name: str, values: dict[str, int]) -> str:
+            total = sum(values.values()) if name != "flags" else self.scored
+            cells = ", ".join(f"{k} {v:,} ({v / total:.0%})" if total else f"{k} 0" for k, v in values.items())
+            return f"  {name:10s}{cells}"
+
+        lines += [counts("tier", d["by_tier"]), counts("category", d["by_category"]),
+                  counts("emotion", d["by_emotion"]), counts("intensity", d["by_intensity"]),
+                  counts("flags", d["by_flag"])]
+        for kind, e in self.errors_by_kind.items():
+            rows = ", ".join(map(str, e["rows"][:10])) + (" …" if e["count"] > 10 else "")
+            lines.append(f"  {kind}: {e['count']:,} row(s) (rows {rows})")
+        if d["worst_cases"]:
+            lines.append(f"worst cases ({self.worst_cases_total:,}), most certain first:")
+            for w in d["worst_cases"][:max_worst]:
+                flags = f" [{', '.join(w['flags'])}]" if w["flags"] else ""
+                lines.append(f"  row {w['row']:>7}  id {w['id'] or '-':<16} {w['category']:<17} {w['confidence']:.2f}{flags}")
+            if self.worst_cases_total > max_worst:
+                lines.append(f"  … and {self.worst_cases_total - max_worst:,} more (the output has them all; "
+                             "filter the tier column)")
+        return "\n".join(lines)
+
+
+def _redact_spans(text: str, spans: tuple, redactor: Callable[[str], str] | None) -> tuple[str, list]:
+    """Redact ``text`` piece by piece between span boundaries, so the spans still fit it."""
+    if redactor is None:
+        return text, [list(s) for s in spans]
+    cuts = sorted({0, len(text), *(p for s in spans for p in s[:2])})
+    new_at = {0: 0}
+    out = []
+    for a, b in zip(cuts, cuts[1:]):
+        out.append(redactor(text[a:b]) if text[a:b] else "")
+        new_at[b] = new_at[a] + len(out[-1])
+    return "".join(out), [[new_at[s], new_at[e], label] for s, e, label in spans]
+
+
+# --- progress ---------------------------------------------------------------------------------
+
+class Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, source: Source, enabled: bool | None):
+        self.source = source
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.start = time.monotonic()
+        self.last = 0.0
+
+    def update(self, rows: int, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not force and now - self.last < 0.2:
+            return
+        self.last = now
+        rate = rows / max(now - self.start, 1e-9)
+        if self.source.size:
+            frac = min(self.source.position() / self.source.size, 1.0)
+            bar = "#" * int(frac * 30)
+            msg = f"\r[{bar:<30}] {frac:4.0%}  {rows:,} rows  {rate:,.0f} rows/s"
+        else:
+            msg = f"\r{rows:,} rows  {rate:,.0f} rows/s"
+        sys.stderr.write(msg)
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+def _chunks(source: Source, width: int, size: int) -> Iterator[list[tuple[int, list[str], str]]]:
+    chunk: list[tuple[int, list[str], str]] = []
+    for row, line, cells in source.rows():
+        note = ""
+        if len(cells) > width:
+            extra = cells[width:]
+            cells = cells[:width]
+            note = (f"ragged row: line {line} has {width + len(extra)} fields but the header has {width}; "
+                    f"the extra fields were: {' | '.join(extra)}")
+        chunk.append((row, cells, note))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _model_name(model: Any) -> str:
+    if model is None:
+        return f"default (kujo-triage {__version__})"
+    if isinstance(model, (str, os.PathLike)):
+        return str(model)
+    return type(model).__name__
+
+
+def score_csv(input: str | os.PathLike[str], output: str | os.PathLike[str], *,
+              text_column: str | list[str] | None = None, id_column: str | None = None, jobs: int = 1,
+              encoding: str | None = None, delimiter: str | None = None, output_encoding: str = "utf-8-sig",
+              output_format: str | None = None, sanitize: bool = True, redact: bool = False,
+              report: str | os.PathLike[str] | None = None, model: Any = None, playbooks: Any = None,
+              chunk_rows: int = CHUNK_ROWS, progress: bool | None = None) -> BatchSummary:
+    """Score a CRM export: every input row and column, in order, plus the triage columns.
+
+    Parameters
+    ----------
+    input : path or "-"
+        CSV or TSV; ``-`` reads stdin. Encoding and delimiter are detected unless given.
+    output : path or "-"
+        ``.csv`` / ``.tsv`` (UTF-8 with BOM unless ``output_encoding``), ``.jsonl`` or ``.parquet``
+        (or ``output_format``: csv, tsv, jsonl, parquet). Written atomically; ``-`` writes CSV/JSONL to stdout.
+    text_column : str or list, optional
+        The column with the message, or several joined by a newline (``"件名,本文"``); found from
+        common names (本文, 内容, お問い合わせ内容, 詳細, description, body, text) when not given.
+    id_column : str, optional
+        Used to name rows in the summary and report (found from common names when not given).
+    jobs : int
+        Worker processes (``0``: one per CPU). The output order is the input order regardless.
+    sanitize : bool
+        Neutralise cells a spreadsheet would run as a formula (CSV/TSV output).
+    redact : bool
+        Mask personal data in the text columns and the evidence (see ``redact.py``).
+    report : path, optional
+        Also write a self-contained HTML summary.
+    model : TriageModel or path, optional
+        A model of your own (a saved model directory for ``jobs > 1``); the default otherwise.
+    progress : bool, optional
+        Show a progress bar on stderr; by default only when stderr is a terminal.
+
+    Returns
+    -------
+    BatchSummary
+
+    Raises
+    ------
+    InputFileError
+        The input cannot be read as a table, a named column does not exist, or the output
+        cannot be written there. Nothing is written in that case.
+    """
+    started = datetime.now().isoformat(timespec="seconds")
+    t0 = time.monotonic()
+    fmt = _resolve_format(str(output), output_format)
+    source = open_source(input, encoding=encoding, delimiter=delimiter)
+    try:
+        names = unique_names(source.header)
+        text_idx = find_columns(source.header, text_column, "text")
+        id_idx = find_columns(source.header, id_column, "id")
+        if id_column is None and id_idx and id_idx[0] in text_idx:
+            id_idx = []
+        collide = set(OUTPUT_COLUMNS) & {n.casefold() for n in names}
+        appended = [f"kujo_{c}" if collide else c for c in OUTPUT_COLUMNS]
+        summary = BatchSummary(input=source.name, output=str(output), text_columns=[names[i] for i in text_idx],
+                               encoding=source.encoding, delimiter=source.delimiter, model=_model_name(model),
+                               started=started)
+        writer = open_writer(str(output), fmt, encoding=output_encoding, sanitize=sanitize)
+    except BaseException:
+        source.close()
+        raise
+    width = len(names)
+    check_encoding = fmt in ("csv", "tsv") and not output_encoding.lower().replace("_", "-").startswith("utf")
+    bar = Progress(source, progress)
+    executor = None
+    try:
+        writer.write_header(names + appended)
+        if jobs == 0:
+            jobs = os.cpu_count() or 1
+        if jobs > 1:
+            model_arg = model
+            executor = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                                           initargs=(model_arg, playbooks, redact))
+            results = _parallel(executor, _chunks(source, width, chunk_rows), text_idx, width, jobs)
+        else:
+            _init_worker(model, playbooks, redact)
+            results = (_score_chunk(c, text_idx, width) for c in _chunks(source, width, chunk_rows))
+        redactor = _worker.get("redactor") if jobs == 1 else (_load_redactor() if redact else None)
+        row = 0
+        for scored in results:
+            out_rows = []
+            for cells, s in scored:
+                row += 1
+                if check_encoding:
+                    cells, changed = fit_encoding(cells, output_encoding)
+                    if changed:
+                        note = f"characters not in {output_encoding} were written as '?'"
+                        s["error"] = f"{s['error']}; {note}" if s["error"] else f"encoding: {note}"
+                ident = cells[id_idx[0]] if id_idx and id_idx[0] < len(cells) else ""
+                summary.add(row, ident, s, redactor)
+                out_rows.append(cells + [s[c] for c in OUTPUT_COLUMNS])
+            writer.write_rows(out_rows)
+            bar.update(row)
+        bar.update(row, force=True)
+        bar.done()
+        summary.blank_lines = source.blank_lines
+        summary.elapsed_s = time.monotonic() - t0
+        writer.commit()
+    except BaseException:
+        bar.done()
+        writer.abort()
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+            executor = None
+        raise
+    finally:
+        source.close()
+        if executor is not None:
+            executor.shutdown()
+    if report is not None:
+        from .report import write_report
+
+        write_report(report, summary.to_dict())
+    return summary
+
+
+def _load_redactor() -> Callable[[str], str]:
+    from .redact import redact as redactor
+
+    return redactor
+
+
+def _parallel(executor: ProcessPoolExecutor, chunks: Iterator[list], text_idx: list[int], width: int,
+              jobs: int) -> Iterator[list]:
+    """Chunks scored by the pool, yielded in input order, with at most 2 × jobs in flight."""
+    pending: deque[Future] = deque()
+    for chunk in chunks:
+        pending.append(executor.submit(_score_chunk, chunk, text_idx, width))
+        if len(pending) >= 2 * jobs:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+__all__ = ["BatchSummary", "MAX_CELL_CHARS", "score_csv"]
