@@ -297,3 +297,30 @@ def test_open_source_reads_stdin_like_a_file(monkeypatch, tmp_path):
     src = open_source("-")
     assert src.encoding == "euc_jp" and src.header == HEADER
     assert [cells for _, _, cells in src.rows()] == ROWS
+
+
+# --- sharing the output: redaction and the HTML report ------------------------------------------
+
+def test_redact_masks_personal_data_in_text_evidence_and_report_but_scores_the_original(tmp_path):
+    text = "山田太郎です。090-1234-5678 までご連絡ください。御社から届いたメールに他の顧客の氏名と住所が載っていました。"
+    src = write_csv(tmp_path / "in.csv", [["T-1", "2026/10/01", text], ROWS[1]])
+    plain = score_csv(src, tmp_path / "plain.csv", progress=False)
+    shared = score_csv(src, tmp_path / "shared.csv", redact=True, report=tmp_path / "r.html", progress=False)
+    out = read_out(tmp_path / "shared.csv")
+    row = dict(zip(out[0], out[1]))
+    assert "山田太郎" not in row["本文"] and "090-1234-5678" not in row["本文"]
+    assert "【氏名】" in row["本文"] and "【電話番号】" in row["本文"] and "御社から届いたメール" in row["本文"]
+    assert row["チケットID"] == "T-1" and row["受付日"] == "2026/10/01"  # only the text columns change
+    assert plain.to_dict()["by_tier"] == shared.to_dict()["by_tier"]  # scores come from the original text
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "山田太郎" not in html and "090-1234-5678" not in html
+    worst = shared.worst_cases[0]
+    for start, end, _ in worst["spans"]:  # evidence spans still point at the right words
+        assert worst["text"][start:end] in text
+
+
+def test_the_report_lists_worst_cases_and_errors(tmp_path):
+    src = write_csv(tmp_path / "in.csv", ROWS + [["T-5", "2026/10/03", ""]])
+    score_csv(src, tmp_path / "out.csv", report=tmp_path / "report.html", progress=False)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "T-1" in html and "<mark" in html and "empty text" in html and "http" not in html

@@ -13,7 +13,9 @@ from typing import Any
 
 from ._version import __version__
 from .api import default_model, triage, triage_many
-from .errors import CorpusError, EmptyTextError, KujoTriageError, ModelFileError, NotFittedError, PlaybookError, Problem
+from .errors import (
+    CorpusError, EmptyTextError, InputFileError, KujoTriageError, ModelFileError, NotFittedError, PlaybookError, Problem,
+)
 from .schema import CATEGORIES, EMOTIONS, FLAGS, INTENSITIES, TIERS, Draft, Evidence, Playbook, PlaybookStep, TriageResult
 
 _LAZY = {
@@ -24,6 +26,9 @@ _LAZY = {
     "PlaybookSet": ".playbook",
     "first_reply": ".draft",
     "render": ".render",
+    "score_csv": ".batch",
+    "BatchSummary": ".batch",
+    "triage_pandas": ".frame",
     "render_playbook": ".render",
     "read_corpus": ".corpus",
     "assign_split": ".corpus",
@@ -36,9 +41,11 @@ __all__ = [
     "FLAGS",
     "INTENSITIES",
     "TIERS",
+    "BatchSummary",
     "CorpusError",
     "Draft",
     "EmptyTextError",
+    "InputFileError",
     "Evidence",
     "KujoTriageError",
     "ModelFileError",
@@ -60,8 +67,10 @@ __all__ = [
     "render",
     "render_playbook",
     "save_model",
+    "score_csv",
     "triage",
     "triage_many",
+    "triage_pandas",
     "write_corpus",
 ]
 
