@@ -284,6 +284,17 @@ def test_fatal_problems_exit_1_with_what_to_do(tmp_path):
     assert out.returncode == 1 and "no such folder for the output" in out.stderr.decode()
 
 
+@pytest.mark.parametrize("kwargs, message", [
+    ({"jobs": -1}, r"jobs: expected 0 \(one worker per CPU\) or a positive number of workers, got -1"),
+    ({"output_format": "xlsx"}, r"output format: expected one of csv, tsv, jsonl, parquet, got 'xlsx'"),
+])
+def test_bad_options_are_refused_before_anything_is_written(tmp_path, kwargs, message):
+    src = write_csv(tmp_path / "in.csv", ROWS)
+    with pytest.raises(ValueError, match=message):
+        score_csv(src, tmp_path / "out.csv", progress=False, **kwargs)
+    assert not (tmp_path / "out.csv").exists() and no_partials(tmp_path)
+
+
 def test_an_undecodable_header_names_the_encoding_option(tmp_path):
     src = tmp_path / "in.csv"
     src.write_bytes("本文\n".encode("utf-8") + b"\x82\xa0\n")

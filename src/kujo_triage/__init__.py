@@ -14,7 +14,8 @@ from typing import Any
 from ._version import __version__
 from .api import default_model, triage, triage_many
 from .errors import (
-    CorpusError, EmptyTextError, InputFileError, KujoTriageError, ModelFileError, NotFittedError, PlaybookError, Problem,
+    CorpusError, EmptyTextError, InputFileError, KujoTriageError, ModelFileError, NotFittedError, OptionError, PlaybookError,
+    Problem,
 )
 from .schema import CATEGORIES, EMOTIONS, FLAGS, INTENSITIES, TIERS, Draft, Evidence, Playbook, PlaybookStep, TriageResult
 
@@ -50,6 +51,7 @@ __all__ = [
     "KujoTriageError",
     "ModelFileError",
     "NotFittedError",
+    "OptionError",
     "Playbook",
     "PlaybookError",
     "PlaybookSet",

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterator
 
 from ._version import __version__
 from .csvio import Source, find_columns, open_source, unique_names
+from .errors import OptionError
 from .schema import CATEGORIES, EMOTIONS, FLAGS, INTENSITIES, TIERS, WORST_CASE
 from .scoring import MAX_CELL_CHARS, OUTPUT_COLUMNS, score_texts
 from .writers import fit_encoding, open_writer
@@ -303,6 +304,10 @@ def score_csv(input: str | os.PathLike[str], output: str | os.PathLike[str], *,
         The input cannot be read as a table, a named column does not exist, or the output
         cannot be written there. Nothing is written in that case.
     """
+    if not isinstance(jobs, int) or jobs < 0:
+        raise OptionError(f"jobs: expected 0 (one worker per CPU) or a positive number of workers, got {jobs!r}")
+    if not isinstance(chunk_rows, int) or chunk_rows < 1:
+        raise OptionError(f"chunk_rows: expected a positive number of rows, got {chunk_rows!r}")
     started = datetime.now().isoformat(timespec="seconds")
     t0 = time.monotonic()
     fmt = _resolve_format(str(output), output_format)

@@ -81,3 +81,7 @@ class PlaybookError(KujoTriageError, ValueError):
 
 class InputFileError(KujoTriageError, ValueError):
     """An input file cannot be read as a table (missing, undecodable header, no such column…)."""
+
+
+class OptionError(KujoTriageError, ValueError):
+    """An argument has a value that cannot work (the message gives the values that can)."""

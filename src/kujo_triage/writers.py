@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any, Sequence
 
-from .errors import InputFileError
+from .errors import InputFileError, OptionError
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet")
 _SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
@@ -31,7 +31,7 @@ def output_format(path: str, fmt: str | None) -> str:
     """The format asked for, or the one the output file's suffix names (CSV by default)."""
     if fmt is not None:
         if fmt not in FORMATS:
-            raise InputFileError(f"output format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
+            raise OptionError(f"output format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
         return fmt
     return _SUFFIXES.get(Path(path).suffix.lower(), "csv")
 
