@@ -34,7 +34,7 @@ def predict(text: str) -> dict:
 
 def evaluate_split(split: str = "test") -> dict:
     from kujo_triage.corpus import read_corpus
-    from kujo_triage.train import score_predictions
+    from kujo_triage.evaluation import score_predictions
 
     corpus = read_corpus(ROOT / "data" / "samples" / "complaints.csv", require_split=True)
     rows = corpus[corpus["split"] == split]

@@ -15,7 +15,7 @@ from ._version import __version__
 from .api import default_model, triage, triage_many
 from .errors import (
     CorpusError, EmptyTextError, InputFileError, KujoTriageError, ModelFileError, NotFittedError, OptionError, PlaybookError,
-    Problem,
+    Problem, TrainingDataError,
 )
 from .schema import CATEGORIES, EMOTIONS, FLAGS, INTENSITIES, TIERS, Draft, Evidence, Playbook, PlaybookStep, TriageResult
 
@@ -28,6 +28,10 @@ _LAZY = {
     "first_reply": ".draft",
     "render": ".render",
     "score_csv": ".batch",
+    "train": ".training",
+    "evaluate": ".evaluation",
+    "Report": ".evaluation",
+    "select_for_labelling": ".active",
     "BatchSummary": ".batch",
     "triage_pandas": ".frame",
     "render_playbook": ".render",
@@ -57,11 +61,14 @@ __all__ = [
     "PlaybookSet",
     "PlaybookStep",
     "Problem",
+    "Report",
     "TriageModel",
+    "TrainingDataError",
     "TriageResult",
     "__version__",
     "assign_split",
     "default_model",
+    "evaluate",
     "first_reply",
     "load_model",
     "load_playbooks",
@@ -70,6 +77,8 @@ __all__ = [
     "render_playbook",
     "save_model",
     "score_csv",
+    "select_for_labelling",
+    "train",
     "triage",
     "triage_many",
     "triage_pandas",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import threading
 from typing import Any, Iterable, Union
@@ -12,7 +11,6 @@ from .schema import TriageResult
 
 _lock = threading.Lock()
 _default: Any = None
-_default_playbooks: Any = None
 
 PlaybooksLike = Union[str, "os.PathLike[str]", Any, None]
 
@@ -28,26 +26,6 @@ def default_model() -> Any:
 
                 _default = load_model(default_model_dir())
     return _default
-
-
-def _playbooks(playbooks: PlaybooksLike) -> Any:
-    """The shipped playbooks (cached), a team's directory laid over them, or a loaded set."""
-    global _default_playbooks
-    from .playbook import PlaybookSet, load_playbooks
-
-    if isinstance(playbooks, PlaybookSet):
-        return playbooks
-    if playbooks is not None:
-        return load_playbooks(playbooks)
-    if _default_playbooks is None:
-        with _lock:
-            if _default_playbooks is None:
-                _default_playbooks = load_playbooks()
-    return _default_playbooks
-
-
-def _with_playbook(result: TriageResult, books: Any) -> TriageResult:
-    return dataclasses.replace(result, playbook=books.for_result(result))
 
 
 def triage(text: str, *, model: Any = None, playbooks: PlaybooksLike = None) -> TriageResult:
@@ -79,8 +57,7 @@ def triage(text: str, *, model: Any = None, playbooks: PlaybooksLike = None) -> 
     ('worst_case', 'product_accident')
     """
     check_text(text)
-    books = _playbooks(playbooks)
-    return _with_playbook((model or default_model()).triage(text), books)
+    return (model or default_model()).triage(text, playbooks=playbooks)
 
 
 def triage_many(texts: Iterable[str], *, model: Any = None, playbooks: PlaybooksLike = None,
@@ -91,5 +68,4 @@ def triage_many(texts: Iterable[str], *, model: Any = None, playbooks: Playbooks
     any work is done. For CSV exports with bad rows, use batch scoring, which marks such rows
     with an error instead.
     """
-    books = _playbooks(playbooks)
-    return [_with_playbook(r, books) for r in (model or default_model()).triage_many(texts, batch_size=batch_size)]
+    return (model or default_model()).triage_many(texts, batch_size=batch_size, playbooks=playbooks)

@@ -38,14 +38,15 @@ _worker: dict[str, Any] = {}
 
 def _init_worker(model: Any, playbooks: Any, redact: bool) -> None:
     """Load the model, playbooks and redactor once per process."""
-    from .api import _playbooks, default_model
+    from .api import default_model
+    from .playbook import resolve_playbooks
 
     if isinstance(model, (str, os.PathLike)):
         from .persist import load_model
 
         model = load_model(model)
     _worker["model"] = model or default_model()
-    _worker["playbooks"] = _playbooks(playbooks)
+    _worker["playbooks"] = resolve_playbooks(playbooks)
     if redact:
         from .redact import redact as redactor
 

@@ -111,6 +111,113 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _note(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    import time
+
+    from .corpus import load_labelled
+    from .evaluation import evaluate
+    from .persist import save_model
+    from .training import train
+
+    t0 = time.monotonic()
+    rows = load_labelled(args.data, text_column=args.text_column)
+    has_split = "split" in rows.columns and rows["split"].str.len().gt(0).any()
+    used = int((rows["split"] == "train").sum()) if has_split else len(rows)
+    _note(f"{args.data}: {len(rows):,} labelled rows, all valid; training on "
+          f"{'the train split, ' if has_split else ''}{used:,} rows"
+          f"{' + the shipped corpus' if args.base else ''} (a few minutes for thousands of rows)…")
+    params = {"worst_case_recall": args.worst_case_recall} if args.worst_case_recall else {}
+    model = train(rows, text_column="text", random_state=args.random_state, base=args.base, **params)
+    _note(f"trained in {time.monotonic() - t0:.0f} s")
+    metrics = {}
+    if has_split:
+        for split in ("dev", "test"):
+            part = rows[rows["split"] == split]
+            if len(part):
+                report = evaluate(model, part)
+                metrics[split] = {"n": report.n, **report.metrics}
+                _note(f"\n{split} split — {report}")
+    else:
+        _note("no split column: nothing held out was evaluated. Run "
+              f"`kujo-triage evaluate HELD_OUT.csv --model {args.output}` on rows the model did not see.")
+    save_model(model, args.output, metrics=metrics)
+    _note(f"\nsaved to {args.output} (model.joblib + meta.json)")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from .api import default_model
+    from .corpus import load_labelled
+    from .evaluation import evaluate
+
+    model = default_model()
+    if args.model:
+        from .persist import load_model
+
+        model = load_model(args.model)
+    rows = load_labelled(args.data, text_column=args.text_column)
+    if args.split:
+        if "split" not in rows.columns:
+            raise _usage(f"--split {args.split}: {args.data} has no split column; drop --split to use every row")
+        rows = rows[rows["split"] == args.split]
+        if rows.empty:
+            raise _usage(f"--split {args.split}: no rows have that split")
+    report = evaluate(model, rows)
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(f"model {args.model or 'default (shipped)'}; {args.data}{f' (split {args.split})' if args.split else ''}")
+        print(report)
+    return 0
+
+
+def _usage(message: str) -> Exception:
+    from .errors import OptionError
+
+    return OptionError(message)
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    import json
+
+    from .persist import read_meta
+    from .resources import default_model_dir
+
+    where = args.model or default_model_dir()
+    meta = read_meta(where)
+    if args.json:
+        print(json.dumps(meta, ensure_ascii=False, indent=2))
+        return 0
+    v = meta.get("versions", {})
+    print(f"model       {where}{'' if args.model else ' (shipped default)'}")
+    print(f"built with  kujo-triage {v.get('kujo-triage')}, scikit-learn {v.get('scikit-learn')}, "
+          f"Python {v.get('python')}; {meta.get('dictionary')}")
+    td = meta.get("training_data") or {}
+    if td:
+        print(f"trained on  {td.get('rows'):,} rows ({td.get('own_rows'):,} own"
+              f"{', + shipped corpus' if td.get('base') else ''}); tiers {td.get('tiers')}")
+    print(f"data hash   {meta.get('data_sha256') or '—'}")
+    print(f"model hash  {meta.get('model_sha256')}")
+    learned = meta.get("learned", {})
+    if learned:
+        print(f"threshold   worst_case {learned.get('worst_case_threshold'):.4f} "
+              f"(target recall {meta.get('params', {}).get('worst_case_recall')}), "
+              f"{learned.get('n_features'):,} features")
+    from .evaluation import HEADLINE
+
+    for split, m in (meta.get("metrics") or {}).items():
+        if isinstance(m, dict):
+            shown = ", ".join(f"{k} {m[k]:.3f}" for k in HEADLINE if isinstance(m.get(k), float))
+            print(f"metrics     {split} (n={m.get('n', '?')}): {shown}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kujo-triage",
@@ -187,6 +294,50 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--playbooks", metavar="DIR", help="a directory of your own playbook .toml files")
     sc.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     sc.set_defaults(func=_cmd_score)
+
+    tr = sub.add_parser(
+        "train",
+        help="train a model on your labelled tickets and save it",
+        description="Train a model on labelled rows (the LABELING.md columns). With a split column, "
+        "trains on 'train' and reports on 'dev' and 'test'. Every bad row is reported with its number.",
+        epilog="examples:\n  kujo-triage train our_labelled.csv -o models/ours\n"
+               "  kujo-triage train our_labelled.csv -o models/ours --base default --worst-case-recall 0.98",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    tr.add_argument("data", help="labelled CSV (UTF-8)")
+    tr.add_argument("-o", "--output", required=True, metavar="DIR", help="where to save the model")
+    tr.add_argument("--text-column", default="text", metavar="COL", help="the message column (default: text)")
+    tr.add_argument("--base", choices=("default",), help="also train on the shipped corpus's train split")
+    tr.add_argument("--random-state", type=int, default=0, help="seed (same data + seed = same model)")
+    tr.add_argument("--worst-case-recall", type=float, metavar="R",
+                    help="worst_case recall the threshold aims for (default 0.97)")
+    tr.set_defaults(func=_cmd_train)
+
+    ev = sub.add_parser(
+        "evaluate",
+        help="measure a model on labelled rows: headline metrics, per-class table, confusion",
+        description="Evaluate a model (default: the shipped one) on labelled rows it did not learn from.",
+        epilog="examples:\n  kujo-triage evaluate held_out.csv --model models/ours\n"
+               "  kujo-triage evaluate data/samples/complaints.csv --split test",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ev.add_argument("data", help="labelled CSV (UTF-8)")
+    ev.add_argument("--model", metavar="DIR", help="a model directory (default: the shipped model)")
+    ev.add_argument("--split", choices=("train", "dev", "test"), help="only the rows of this split")
+    ev.add_argument("--text-column", default="text", metavar="COL", help="the message column (default: text)")
+    ev.add_argument("--json", action="store_true", help="everything as JSON")
+    ev.set_defaults(func=_cmd_evaluate)
+
+    inf = sub.add_parser(
+        "info",
+        help="show the model in use: versions, training data, threshold, metrics",
+        description="Show a model's provenance and metrics from its meta.json (default: the shipped model).",
+        epilog="examples:\n  kujo-triage info\n  kujo-triage info --model models/ours --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    inf.add_argument("--model", metavar="DIR", help="a model directory (default: the shipped model)")
+    inf.add_argument("--json", action="store_true", help="the whole meta.json")
+    inf.set_defaults(func=_cmd_info)
 
     pbs = sub.add_parser(
         "playbooks",

@@ -185,6 +185,36 @@ def read_corpus(data: DataLike, *, require_split: bool = False, encoding: str = 
     return df.reset_index(drop=True)
 
 
+def load_labelled(data: DataLike, *, text_column: str = "text", encoding: str = "utf-8-sig") -> pd.DataFrame:
+    """A team's labelled rows for training or evaluation, checked like :func:`read_corpus`.
+
+    Differs from :func:`read_corpus` in two conveniences: the text may be in another column
+    (``text_column``, renamed to ``text``), and a missing ``id`` column is filled with row
+    numbers (``row-1``, …) so that every error can still name its row.
+    """
+    if isinstance(data, pd.DataFrame):
+        df = data.copy()
+    elif isinstance(data, (str, os.PathLike)):
+        path = Path(data)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such file; expected a labelled CSV with the LABELING.md columns")
+        header, _ = _read_csv_records(path, encoding)
+        if text_column in header and "id" in header and text_column == "text":
+            return read_corpus(path, encoding=encoding)
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+        df.index = range(1, len(df) + 1)  # errors say "row N": the Nth data row of the file
+    else:
+        raise TypeError(f"expected a labelled CSV path or a pandas DataFrame, got {type(data).__name__}")
+    if text_column != "text":
+        if text_column not in df.columns:
+            raise CorpusError("data", message=f"no column {text_column!r} for the text; the columns are "
+                              f"{', '.join(map(str, df.columns))}. Pass text_column=... naming it.")
+        df = df.drop(columns=[c for c in ("text",) if c in df.columns]).rename(columns={text_column: "text"})
+    if "id" not in df.columns:
+        df.insert(0, "id", [f"row-{i}" for i in range(1, len(df) + 1)])
+    return read_corpus(df)
+
+
 def _stable_key(seed: int, row_id: str) -> str:
     return hashlib.sha256(f"{seed}:{row_id}".encode("utf-8")).hexdigest()
 

@@ -85,3 +85,7 @@ class InputFileError(KujoTriageError, ValueError):
 
 class OptionError(KujoTriageError, ValueError):
     """An argument has a value that cannot work (the message gives the values that can)."""
+
+
+class TrainingDataError(KujoTriageError, ValueError):
+    """Labelled data that is valid row by row but cannot train every head (too few rows of a class)."""

@@ -103,6 +103,15 @@ class TriageModel:
             setattr(self, name, value)
         return self
 
+    def __sklearn_tags__(self) -> Any:
+        # Asked for only by scikit-learn tools (clone, GridSearchCV), so importing scikit-learn
+        # here costs nothing extra; at module level it would add a second to every cold start.
+        # Inputs are raw texts, targets a table of labels; no estimator type, so CV uses KFold.
+        from sklearn.utils import InputTags, Tags, TargetTags
+
+        return Tags(estimator_type=None, target_tags=TargetTags(required=True, multi_output=True, single_output=False),
+                    input_tags=InputTags(one_d_array=True, two_d_array=False, string=True))
+
     def __repr__(self) -> str:
         defaults = type(self)().get_params() if type(self) is TriageModel else {}
         changed = {k: v for k, v in self.get_params().items() if defaults.get(k) != v}
@@ -252,8 +261,16 @@ class TriageModel:
         out["flags"] = 1.0 / (1.0 + np.exp(-scores[:, fs]))
         return out
 
-    def triage_many(self, texts: Iterable[str], *, batch_size: int = 256) -> list[TriageResult]:
-        """Triage many texts, batched; results in input order."""
+    def triage_many(self, texts: Iterable[str], *, batch_size: int = 256, playbooks: Any = None) -> list[TriageResult]:
+        """Triage many texts, batched; results in input order, each with its adapted playbook.
+
+        ``playbooks``: a PlaybookSet or a folder of your own (see ``load_playbooks``); the
+        shipped playbooks by default.
+        """
+        from dataclasses import replace
+
+        from .playbook import resolve_playbooks
+
         if isinstance(texts, str):
             raise TypeError("triage_many expected an iterable of texts, got a single str; use triage(text)")
         self._check_fitted()
@@ -265,12 +282,77 @@ class TriageModel:
             probas = self._probas(scores)
             for i, text in enumerate(chunk):
                 results.append(self._result(text, docs[i], occs[i], {k: v[i] for k, v in probas.items()}))
-        return results
+        books = resolve_playbooks(playbooks)
+        return [replace(r, playbook=books.for_result(r)) for r in results]
 
-    def triage(self, text: str) -> TriageResult:
-        """Triage one text."""
+    def triage(self, text: str, *, playbooks: Any = None) -> TriageResult:
+        """Triage one text (with its adapted playbook; see :meth:`triage_many`)."""
         check_text(text)
-        return self.triage_many([text])[0]
+        return self.triage_many([text], playbooks=playbooks)[0]
+
+    # ---- scikit-learn scoring and threshold tuning -------------------------------------------------
+    def score(self, texts: Sequence[str], labels: Any) -> float:
+        """Tier macro-F1 on ``texts`` and their ``labels`` (what GridSearchCV maximises by default).
+
+        For the worst-case recall a team needs, pass ``scoring=`` to GridSearchCV or use
+        :meth:`set_worst_case_recall` after choosing the other parameters.
+        """
+        from sklearn.metrics import f1_score
+
+        truth = list(labels["tier"].tolist() if hasattr(labels["tier"], "tolist") else labels["tier"])
+        pred = [r.tier for r in self.triage_many(list(texts))]
+        return float(f1_score(truth, pred, labels=list(TIERS), average="macro", zero_division=0))
+
+    def set_worst_case_recall(self, recall: float, data: Any, *, text_column: str = "text") -> dict[str, float]:
+        """Move the worst_case threshold to reach ``recall`` on labelled ``data``; report the cost.
+
+        Use rows the model was not trained on and that you will not report as the final test
+        (a dev split): the threshold is chosen on them, so recall on them is met by design.
+
+        Returns
+        -------
+        dict
+            ``threshold`` (new) and ``previous_threshold``; ``recall`` and ``precision`` of
+            worst_case on ``data`` at the new threshold, and ``previous_recall`` /
+            ``previous_precision`` at the old one.
+
+        Examples
+        --------
+        >>> import copy
+        >>> from kujo_triage import default_model, read_corpus
+        >>> from kujo_triage.resources import corpus_path
+        >>> dev = read_corpus(corpus_path()).query("split == 'dev'")
+        >>> model = copy.deepcopy(default_model())
+        >>> cost = model.set_worst_case_recall(0.99, dev)
+        >>> cost["recall"] >= 0.99, cost["threshold"] <= cost["previous_threshold"]
+        (True, True)
+        """
+        from .corpus import load_labelled
+        from .errors import OptionError
+
+        if not isinstance(recall, (int, float)) or not 0 < recall <= 1:
+            raise OptionError(f"recall: expected a number in (0, 1], got {recall!r}")
+        self._check_fitted()
+        rows = load_labelled(data, text_column=text_column)
+        truth = (rows["tier"] == WORST_CASE).to_numpy()
+        if not truth.any():
+            raise OptionError("set_worst_case_recall needs labelled rows with some worst_case rows; got none")
+        p = self.predict_proba(rows["text"].tolist())["tier"][:, _WORST]
+
+        def at(threshold: float) -> tuple[float, float]:
+            pred = p >= threshold
+            return float((pred & truth).sum() / truth.sum()), float((pred & truth).sum() / max(pred.sum(), 1))
+
+        old = self.worst_threshold_
+        ranked = np.sort(p[truth])
+        k = int(np.floor((1.0 - recall) * len(ranked) + 1e-9))
+        self.worst_threshold_ = float(ranked[min(k, len(ranked) - 1)])
+        self.worst_case_recall = float(recall)
+        new_r, new_p = at(self.worst_threshold_)
+        old_r, old_p = at(old)
+        return {"threshold": round(self.worst_threshold_, 6), "recall": round(new_r, 4), "precision": round(new_p, 4),
+                "previous_threshold": round(old, 6), "previous_recall": round(old_r, 4),
+                "previous_precision": round(old_p, 4), "rows": int(len(rows)), "worst_case_rows": int(truth.sum())}
 
     def _result(self, text: str, doc: Doc, occ: Occurrences, p: dict[str, np.ndarray]) -> TriageResult:
         p_tier = p["tier"]

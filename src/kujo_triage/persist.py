@@ -47,7 +47,8 @@ def save_model(model: Any, path: str | os.PathLike[str], *, data_sha256: str | N
                metrics: dict[str, Any] | None = None, extra: dict[str, Any] | None = None) -> Path:
     """Write ``model`` to the directory ``path`` (created if needed) and return it.
 
-    ``data_sha256`` (the training data's hash) and ``metrics`` go into ``meta.json`` beside the
+    ``data_sha256`` (the training data's hash; by default the one ``train`` recorded) and
+    ``metrics`` (e.g. ``evaluate(model, test).as_dict()``) go into ``meta.json`` beside the
     versions, the label sets, the parameters and the model file's own hash. The model file is
     written under a temporary name first, so an interrupted save never leaves a file that
     looks complete.
@@ -55,6 +56,8 @@ def save_model(model: Any, path: str | os.PathLike[str], *, data_sha256: str | N
     import joblib
 
     model._check_fitted()
+    if hasattr(metrics, "metrics") and hasattr(metrics, "n"):  # a Report from evaluate()
+        metrics = {"n": metrics.n, **metrics.metrics}
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     tmp = path / (MODEL_FILE + ".tmp")
@@ -71,7 +74,8 @@ def save_model(model: Any, path: str | os.PathLike[str], *, data_sha256: str | N
         "learned": {"n_features": int(model.n_features_), "temperature": model.temperature_,
                     "worst_case_threshold": model.worst_threshold_, "flag_thresholds": model.flag_thresholds_,
                     "flag_method": model.flag_method_, "flag_oof_f1": model.flag_oof_f1_},
-        "data_sha256": data_sha256,
+        "data_sha256": data_sha256 or getattr(model, "training_data_", {}).get("sha256"),
+        "training_data": getattr(model, "training_data_", None),
         "model_sha256": _sha256(path / MODEL_FILE),
         "metrics": metrics or {},
         **(extra or {}),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -390,6 +391,24 @@ def load_playbooks(path: str | os.PathLike[str] | None = None) -> PlaybookSet:
     if missing:
         raise PlaybookError("no playbook for " + ", ".join(map(_name, missing)) + f" in {shipped}; reinstall kujo-triage")
     return PlaybookSet(books, modifiers)
+
+
+_shipped: PlaybookSet | None = None
+_shipped_lock = threading.Lock()
+
+
+def resolve_playbooks(playbooks: "str | os.PathLike[str] | PlaybookSet | None" = None) -> PlaybookSet:
+    """A PlaybookSet from what callers pass: None (the shipped set, loaded once), a set, or a folder."""
+    global _shipped
+    if isinstance(playbooks, PlaybookSet):
+        return playbooks
+    if playbooks is not None:
+        return load_playbooks(playbooks)
+    if _shipped is None:
+        with _shipped_lock:
+            if _shipped is None:
+                _shipped = load_playbooks()
+    return _shipped
 
 
 def playbook_for(result: Any, playbooks: PlaybookSet) -> Playbook:

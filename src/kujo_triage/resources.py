@@ -45,3 +45,10 @@ def playbook_dir():
     from pathlib import Path
 
     return Path(str(resources.files("kujo_triage").joinpath("data", "playbooks")))
+
+
+def corpus_path():
+    """The shipped labelled corpus (``data/samples/complaints.csv``, package ``kujo_triage.samples``)."""
+    from pathlib import Path
+
+    return Path(str(resources.files("kujo_triage.samples").joinpath("complaints.csv")))
