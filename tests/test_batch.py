@@ -287,6 +287,8 @@ def test_fatal_problems_exit_1_with_what_to_do(tmp_path):
 @pytest.mark.parametrize("kwargs, message", [
     ({"jobs": -1}, r"jobs: expected 0 \(one worker per CPU\) or a positive number of workers, got -1"),
     ({"output_format": "xlsx"}, r"output format: expected one of csv, tsv, jsonl, parquet, got 'xlsx'"),
+    ({"output_encoding": "sjis-x"}, r"output encoding: unknown encoding 'sjis-x'; use utf-8-sig"),
+    ({"report": "/nonexistent/dir/r.html"}, r"report: no such folder /nonexistent/dir; create it first"),
 ])
 def test_bad_options_are_refused_before_anything_is_written(tmp_path, kwargs, message):
     src = write_csv(tmp_path / "in.csv", ROWS)
@@ -335,3 +337,13 @@ def test_the_report_lists_worst_cases_and_errors(tmp_path):
     score_csv(src, tmp_path / "out.csv", report=tmp_path / "report.html", progress=False)
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "T-1" in html and "<mark" in html and "empty text" in html and "http" not in html
+
+
+def test_an_english_only_start_does_not_hide_a_cp932_file(tmp_path):
+    # the first 256 KB are ASCII; the encoding shows only further down
+    head = b"id,text\n" + b"".join(f"E-{i},The parcel has not arrived yet, order {i}\n".encode() for i in range(8000))
+    src = tmp_path / "in.csv"
+    src.write_bytes(head + "J-1,充電中にスマホが発火して、子どもが手をやけどしました\n".encode("cp932"))
+    summary = score_csv(src, tmp_path / "out.csv", progress=False)
+    assert summary.encoding == "cp932" and summary.errors == 0
+    assert read_out(tmp_path / "out.csv")[-1][:2] == ["J-1", "充電中にスマホが発火して、子どもが手をやけどしました"]

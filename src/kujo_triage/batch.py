@@ -8,6 +8,7 @@ atomically (see ``writers.py``). A row that cannot be scored keeps its cells and
 
 from __future__ import annotations
 
+import codecs
 import os
 import sys
 import time
@@ -309,6 +310,13 @@ def score_csv(input: str | os.PathLike[str], output: str | os.PathLike[str], *,
         raise OptionError(f"jobs: expected 0 (one worker per CPU) or a positive number of workers, got {jobs!r}")
     if not isinstance(chunk_rows, int) or chunk_rows < 1:
         raise OptionError(f"chunk_rows: expected a positive number of rows, got {chunk_rows!r}")
+    try:
+        codecs.lookup(output_encoding)
+    except LookupError:
+        raise OptionError(f"output encoding: unknown encoding {output_encoding!r}; use utf-8-sig (Excel), "
+                          "utf-8 or cp932") from None
+    if report is not None and not Path(report).resolve().parent.is_dir():
+        raise OptionError(f"report: no such folder {Path(report).resolve().parent}; create it first")
     started = datetime.now().isoformat(timespec="seconds")
     t0 = time.monotonic()
     fmt = _resolve_format(str(output), output_format)

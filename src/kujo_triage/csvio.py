@@ -138,6 +138,28 @@ def find_columns(header: list[str], wanted: str | list[str] | None, kind: str = 
 
 # --- the source -------------------------------------------------------------------------------
 
+def _non_ascii_window(stream: IO[bytes], block: int = 1 << 20) -> bytes:
+    """For a file whose first bytes are all ASCII: the bytes around its first non-ASCII byte.
+
+    Reads on from the current position (cheap: nothing is decoded) and leaves the stream where
+    it was, so the rows are still read from the sample onwards.
+    """
+    start = stream.tell()
+    try:
+        offset = start
+        while True:
+            data = stream.read(block)
+            if not data:
+                return b""
+            if not data.isascii():
+                first = next(i for i, b in enumerate(data) if b >= 0x80)
+                stream.seek(offset + first)
+                return stream.read(SAMPLE_BYTES)
+            offset += len(data)
+    finally:
+        stream.seek(start)
+
+
 class _Prefixed(io.RawIOBase):
     """A byte stream that yields ``head`` and then the rest of ``stream`` (stdin can't seek)."""
 
@@ -239,7 +261,10 @@ def open_source(path: str | os.PathLike[str], *, encoding: str | None = None, de
         stream.close()
         raise InputFileError(f"{name}: the file is empty; expected a header row and data rows")
     if encoding is None:
-        encoding = codecs.lookup(detect_encoding(head)).name
+        probe = head
+        if head.isascii() and size is not None and size > len(head):
+            probe = _non_ascii_window(stream) or head  # an English-only start says nothing
+        encoding = codecs.lookup(detect_encoding(probe)).name
     else:
         try:
             encoding = codecs.lookup(encoding).name
