@@ -300,7 +300,7 @@ def test_bad_options_are_refused_before_anything_is_written(tmp_path, kwargs, me
 def test_an_undecodable_header_names_the_encoding_option(tmp_path):
     src = tmp_path / "in.csv"
     src.write_bytes("本文\n".encode("utf-8") + b"\x82\xa0\n")
-    with pytest.raises(InputFileError, match="header row is not valid ascii|give the encoding with --encoding"):
+    with pytest.raises(InputFileError, match=r"header row is not valid ascii; give the input encoding with --input-encoding"):
         score_csv(src, tmp_path / "out.csv", encoding="ascii", progress=False)
 
 
@@ -347,3 +347,147 @@ def test_an_english_only_start_does_not_hide_a_cp932_file(tmp_path):
     summary = score_csv(src, tmp_path / "out.csv", progress=False)
     assert summary.encoding == "cp932" and summary.errors == 0
     assert read_out(tmp_path / "out.csv")[-1][:2] == ["J-1", "充電中にスマホが発火して、子どもが手をやけどしました"]
+
+
+# --- regressions found in review ----------------------------------------------------------------
+
+def test_stdin_cp932_after_an_english_only_start_is_detected(tmp_path):
+    data = b"id,text\n" + b"".join(f"E-{i},The parcel has not arrived yet, order {i}\n".encode() for i in range(8000))
+    data += "J-1,充電中にスマホが発火して、子どもが手をやけどしました\n".encode("cp932")
+    out = run("score", "-", "-o", "-", "--quiet", stdin=data)
+    assert out.returncode == 0
+    last = list(csv.reader(io.StringIO(out.stdout.decode("utf-8-sig"))))[-1]
+    assert last[:2] == ["J-1", "充電中にスマホが発火して、子どもが手をやけどしました"] and last[-1] == ""
+
+
+def test_a_stray_bad_byte_in_utf8_is_one_row_error_not_a_wrong_encoding(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_bytes("id,本文\n1,山田です。請求が二重です\n".encode() + "2,届きません".encode() + b"\xff\n"
+                    + "3,商品が壊れていました\n".encode())
+    summary = score_csv(src, tmp_path / "out.csv", progress=False)
+    out = read_out(tmp_path / "out.csv")
+    assert summary.encoding == "utf-8" and summary.errors == 1 and summary.errors_by_kind["undecodable bytes"]["rows"] == [2]
+    assert out[1][1] == "山田です。請求が二重です" and out[3][1] == "商品が壊れていました"
+
+
+def test_redact_leaves_no_personal_data_in_undecodable_rows_ragged_fields_or_evidence(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_bytes("id,本文\n".encode()
+                    + "1,山田太郎です。電話090-1234-5678、taro@example.com です".encode() + b"\xff\n"
+                    + "2,佐藤花子です。電話は090-8765-4321です, メールhanako@example.jp。請求が二重です\n".encode()
+                    + "3,連絡先はyamada.hanako@yamada-hanako.jpです。返金してください\n".encode())
+    score_csv(src, tmp_path / "out.csv", redact=True, progress=False)
+    text = (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
+    for secret in ("山田太郎", "090-1234-5678", "taro@example.com", "090-8765-4321", "hanako@example.jp", "yamada"):
+        assert secret not in text, secret
+    assert "【メール】" in text
+
+
+def test_parquet_keeps_an_input_column_called_confidence_as_text(tmp_path):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    src = write_csv(tmp_path / "in.csv", [["1", "請求が二重です", "high"]], header=["id", "本文", "confidence"])
+    score_csv(src, tmp_path / "out.parquet", progress=False)
+    df = pd.read_parquet(tmp_path / "out.parquet")
+    assert df["confidence"].tolist() == ["high"] and df["kujo_confidence"].dtype == "float64"
+
+
+def test_rescoring_a_scored_file_gets_a_free_prefix(tmp_path):
+    src = write_csv(tmp_path / "in.csv", [["1", "請求が二重です", "serious"]], header=["id", "text", "tier"])
+    score_csv(src, tmp_path / "once.csv", progress=False)
+    score_csv(tmp_path / "once.csv", tmp_path / "twice.jsonl", progress=False)
+    obj = json.loads((tmp_path / "twice.jsonl").read_text(encoding="utf-8"))
+    assert len(obj) == 3 + 2 * len(OUTPUT_COLUMNS) and obj["tier"] == "serious"
+    assert "kujo_tier" in obj and "kujo2_tier" in obj
+
+
+def test_a_row_of_one_empty_quoted_cell_is_kept(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text('本文\n請求が二重です\n""\n商品が壊れていました\n', encoding="utf-8")
+    summary = score_csv(src, tmp_path / "out.csv", progress=False)
+    assert summary.rows == 3 and summary.blank_lines == 0 and summary.errors == 1
+    assert [r[0] for r in read_out(tmp_path / "out.csv")[1:]] == ["請求が二重です", "", "商品が壊れていました"]
+
+
+def test_parallel_runs_fail_cleanly_on_a_bad_model_or_playbooks(tmp_path):
+    src = write_csv(tmp_path / "in.csv", ROWS)
+    out = run("score", str(src), "-o", str(tmp_path / "o.csv"), "--model", str(tmp_path / "nope"), "--jobs", "2")
+    assert out.returncode == 1 and b"no meta.json" in out.stderr and b"Traceback" not in out.stderr
+    (tmp_path / "pb").mkdir()
+    (tmp_path / "pb" / "routine.toml").write_text("x = \n", encoding="utf-8")
+    out = run("score", str(src), "-o", str(tmp_path / "o.csv"), "--playbooks", str(tmp_path / "pb"), "--jobs", "2")
+    assert out.returncode == 1 and b"routine.toml: not valid TOML" in out.stderr and b"Traceback" not in out.stderr
+
+
+def test_sigterm_stops_cleanly_like_ctrl_c(tmp_path):
+    src = write_csv(tmp_path / "in.csv", ROWS * 5000)
+    proc = subprocess.Popen([EXE, "score", str(src), "-o", str(tmp_path / "out.csv"), "--jobs", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not [p for p in tmp_path.iterdir()
+                                               if p.name.endswith(".partial") and p.stat().st_size > 0]:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=60)
+    assert proc.returncode == 130 and not (tmp_path / "out.csv").exists() and no_partials(tmp_path)
+
+
+def test_the_most_certain_worst_cases_are_kept_wherever_they_are(tmp_path, monkeypatch):
+    monkeypatch.setattr(batch_mod, "WORST_CASES_KEPT", 3)
+    weak = "充電中にスマホが発火して、子どもが手をやけどしました"
+    strong = "いつもお世話になっております。先日購入した電気ケトルの底から煙が出て、娘が指に軽いやけどを負いました。"
+    rows = [[f"W{i}", "2026/10/01", weak] for i in range(3)] + [[f"S{i}", "2026/10/01", strong] for i in range(3)]
+    summary = score_csv(write_csv(tmp_path / "in.csv", rows), tmp_path / "out.csv", progress=False)
+    kept = summary.worst_cases
+    assert summary.worst_cases_total == 6 and len(kept) == 3
+    assert [w["id"] for w in kept] == ["S0", "S1", "S2"] and kept[0]["confidence"] >= kept[-1]["confidence"]
+
+
+def test_ragged_rows_are_notes_not_errors_in_the_summary(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("id,本文\n1,請求が二重です,余分\n2,届きません\n", encoding="utf-8")
+    summary = score_csv(src, tmp_path / "out.csv", report=tmp_path / "r.html", progress=False)
+    assert summary.errors == 0 and summary.errors_by_kind == {}
+    assert summary.notes_by_kind == {"ragged row": {"count": 1, "rows": [1]}}
+    assert "ragged row (scored, with a note)" in summary.format()
+    assert "注記付きの行" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("cell, safe", [("-e5", "'-e5"), ("+E10", "'+E10"), ("-", "'-"), ("-12.5", "-12.5"), ("+3e5", "+3e5")])
+def test_formula_like_cells_that_are_not_numbers_are_neutralised(cell, safe):
+    from kujo_triage.writers import neutralize
+
+    assert neutralize(cell) == safe
+
+
+def test_a_bad_delimiter_is_refused(tmp_path):
+    src = write_csv(tmp_path / "in.csv", ROWS)
+    with pytest.raises(InputFileError, match=r"delimiter: expected one character or one of tab, .*, got 'semi'"):
+        score_csv(src, tmp_path / "out.csv", delimiter="semi", progress=False)
+    score_csv(write_csv(tmp_path / "in2.csv", ROWS, delimiter=";"), tmp_path / "out.csv", delimiter="semicolon",
+              progress=False)
+    assert [r[:3] for r in read_out(tmp_path / "out.csv")[1:]] == ROWS
+
+
+def test_replacing_an_output_keeps_its_mode_and_follows_a_symlink(tmp_path):
+    src = write_csv(tmp_path / "in.csv", ROWS)
+    real = tmp_path / "real.csv"
+    real.write_text("old", encoding="utf-8")
+    os.chmod(real, 0o640)
+    (tmp_path / "link.csv").symlink_to(real)
+    score_csv(src, tmp_path / "link.csv", progress=False)
+    assert (tmp_path / "link.csv").is_symlink() and (real.stat().st_mode & 0o777) == 0o640
+    assert read_out(real)[1][:3] == ROWS[0]
+
+
+def test_concurrent_runs_in_threads_keep_their_own_settings(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    text = "山田太郎です。電話090-1234-5678までご連絡ください。請求が二重です"
+    src = write_csv(tmp_path / "in.csv", [[f"T-{i}", "2026/10/01", text] for i in range(60)])
+    with ThreadPoolExecutor(2) as pool:
+        a = pool.submit(score_csv, src, tmp_path / "a.csv", redact=True, chunk_rows=5, progress=False)
+        b = pool.submit(score_csv, src, tmp_path / "b.csv", redact=False, chunk_rows=5, progress=False)
+        a.result(), b.result()
+    assert "090-1234-5678" not in (tmp_path / "a.csv").read_text(encoding="utf-8-sig")
+    assert (tmp_path / "b.csv").read_text(encoding="utf-8-sig").count("090-1234-5678") == 60

@@ -67,3 +67,20 @@ def test_playbooks_command_lists_and_checks_a_team_folder(tmp_path):
     assert show.returncode == 0 and show.stdout.startswith("## ")
     missing = run("playbooks", "--show", "nope")
     assert missing.returncode == 2 and "the ids are" in missing.stderr
+
+
+def test_triage_reads_a_cp932_message_on_stdin():
+    out = subprocess.run([EXE, "triage", "--json"], input="充電中にスマホが発火して、子どもが手をやけどしました".encode("cp932"),
+                         capture_output=True)
+    assert out.returncode == 0, out.stderr.decode()
+    assert json.loads(out.stdout)["tier"] == "worst_case"
+
+
+def test_triage_refuses_two_output_choices():
+    out = run("triage", "--json", "--draft", "届かない")
+    assert out.returncode == 1 and "choose one output" in out.stderr
+
+
+def test_evidence_is_never_only_whitespace():
+    out = run("triage", "--json", "-", stdin="発火\n")
+    assert all(e["text"].strip() for e in json.loads(out.stdout)["evidence"])

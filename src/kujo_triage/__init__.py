@@ -15,7 +15,7 @@ from ._version import __version__
 from .api import default_model, triage, triage_many
 from .errors import (
     CorpusError, EmptyTextError, InputFileError, KujoTriageError, ModelFileError, NotFittedError, OptionError, PlaybookError,
-    Problem, TrainingDataError,
+    Problem, TrainingDataError, UndecodableTextError,
 )
 from .schema import CATEGORIES, EMOTIONS, FLAGS, INTENSITIES, TIERS, Draft, Evidence, Playbook, PlaybookStep, TriageResult
 
@@ -65,6 +65,7 @@ __all__ = [
     "TriageModel",
     "TrainingDataError",
     "TriageResult",
+    "UndecodableTextError",
     "__version__",
     "assign_split",
     "default_model",

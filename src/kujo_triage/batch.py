@@ -9,6 +9,7 @@ atomically (see ``writers.py``). A row that cannot be scored keeps its cells and
 from __future__ import annotations
 
 import codecs
+import heapq
 import os
 import sys
 import time
@@ -17,11 +18,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from ._version import __version__
 from .csvio import Source, find_columns, open_source, unique_names
-from .errors import OptionError
+from .errors import OptionError, WorkerError
 from .schema import CATEGORIES, EMOTIONS, FLAGS, INTENSITIES, TIERS, WORST_CASE
 from .scoring import MAX_CELL_CHARS, OUTPUT_COLUMNS, score_texts
 from .writers import fit_encoding, open_writer
@@ -34,47 +35,65 @@ ERROR_ROWS_KEPT = 20  # example row numbers per error kind
 
 # --- work done in a worker (or in this process when jobs == 1) -------------------------------
 
-_worker: dict[str, Any] = {}
+class _Scorer:
+    """What scoring a chunk needs: the model, the playbooks, whether to redact.
+
+    One per run (``jobs == 1``) or one per worker process; never shared between runs, so
+    concurrent ``score_csv`` calls in threads cannot use each other's model or settings.
+    """
+
+    def __init__(self, model: Any, playbooks: Any, redact: bool):
+        from .api import default_model
+        from .playbook import resolve_playbooks
+
+        if isinstance(model, (str, os.PathLike)):
+            from .persist import load_model
+
+            model = load_model(model)
+        self.model = model or default_model()
+        self.playbooks = resolve_playbooks(playbooks)
+        self.redact = redact
+
+    def cell(self, value: str) -> str:
+        """A text cell as written out: undecodable bytes as U+FFFD, personal data masked."""
+        if not self.redact or not value:
+            return value
+        from .redact import redact
+        from .writers import clean
+
+        return redact(clean(value))
+
+    def chunk(self, chunk: list[tuple[int, int, list[str], list[str]]], text_idx: list[int],
+              width: int) -> list[tuple[list[Any], dict]]:
+        """Score ``(row, line, cells, extra_cells)`` rows; return output cells and scores per row."""
+        texts = ["\n".join(cells[i] for i in text_idx if i < len(cells) and cells[i].strip())
+                 for _, _, cells, _ in chunk]
+        scores = score_texts(texts, model=self.model, playbooks=self.playbooks, redact=self.redact)
+        out = []
+        for (row, line, cells, extra), text, s in zip(chunk, texts, scores):
+            cells = cells + [""] * (width - len(cells))  # a short row: the missing cells are empty
+            cells = [self.cell(c) if i in text_idx else c for i, c in enumerate(cells)]
+            if extra:
+                kept = " | ".join(self.cell(x) for x in extra)
+                note = (f"ragged row: line {line} has {width + len(extra)} fields but the header has {width}; "
+                        f"the extra fields were: {kept}")
+                s["error"] = f"{s['error']}; {note}" if s["error"] else note
+                s["_notes"] = ["ragged row"]
+            s["_text"] = text
+            out.append((cells, s))
+        return out
+
+
+_worker: dict[str, _Scorer] = {}
 
 
 def _init_worker(model: Any, playbooks: Any, redact: bool) -> None:
-    """Load the model, playbooks and redactor once per process."""
-    from .api import default_model
-    from .playbook import resolve_playbooks
-
-    if isinstance(model, (str, os.PathLike)):
-        from .persist import load_model
-
-        model = load_model(model)
-    _worker["model"] = model or default_model()
-    _worker["playbooks"] = resolve_playbooks(playbooks)
-    if redact:
-        from .redact import redact as redactor
-
-        _worker["redactor"] = redactor
-    else:
-        _worker["redactor"] = None
+    """In a pool worker: load the model, playbooks and redactor once."""
+    _worker["scorer"] = _Scorer(model, playbooks, redact)
 
 
-def _score_chunk(chunk: list[tuple[int, list[str], str]], text_idx: list[int], width: int) -> list[tuple[list[Any], dict]]:
-    """Score a chunk of ``(row_number, cells, note)``; return the output cells and scores per row."""
-    redactor = _worker["redactor"]
-    texts = []
-    for _, cells, _ in chunk:
-        parts = [cells[i] for i in text_idx if i < len(cells) and cells[i].strip()]
-        texts.append("\n".join(parts))
-    scores = score_texts(texts, model=_worker["model"], playbooks=_worker["playbooks"], redactor=redactor)
-    out = []
-    for (row, cells, note), text, s in zip(chunk, texts, scores):
-        cells = cells + [""] * (width - len(cells))  # a short row: the missing cells are empty
-        if redactor is not None:
-            cells = [redactor(c) if i in text_idx and c and not s["error"].startswith("undecodable") else c
-                     for i, c in enumerate(cells)]
-        if note:
-            s["error"] = f"{s['error']}; {note}" if s["error"] else note
-        s["_text"] = text
-        out.append((cells, s))
-    return out
+def _score_in_worker(chunk: list, text_idx: list[int], width: int) -> list[tuple[list[Any], dict]]:
+    return _worker["scorer"].chunk(chunk, text_idx, width)
 
 
 # --- the summary ------------------------------------------------------------------------------
@@ -101,27 +120,32 @@ class BatchSummary:
     by_emotion: Counter = field(default_factory=Counter)
     by_intensity: Counter = field(default_factory=Counter)
     by_flag: Counter = field(default_factory=Counter)
-    errors_by_kind: dict = field(default_factory=dict)
-    worst_cases: list = field(default_factory=list)
+    errors_by_kind: dict = field(default_factory=dict)  # rows not scored, by the kind of error
+    notes_by_kind: dict = field(default_factory=dict)  # rows scored with a note (ragged row, …)
     worst_cases_total: int = 0
+    redact: bool = False
+    _worst: list = field(default_factory=list, repr=False)  # min-heap of the most certain worst cases
 
-    def add(self, row: int, ident: str, s: dict, redactor: Callable[[str], str] | None) -> None:
+    @property
+    def worst_cases(self) -> list[dict[str, Any]]:
+        """Up to WORST_CASES_KEPT worst cases, the most certain first (then by row)."""
+        return [w for _, _, w in sorted(self._worst, key=lambda t: (-t[0], -t[1]))]
+
+    @staticmethod
+    def _count(table: dict, message: str, row: int) -> None:
+        entry = table.setdefault(message.split(":", 1)[0], {"count": 0, "rows": []})
+        entry["count"] += 1
+        if len(entry["rows"]) < ERROR_ROWS_KEPT:
+            entry["rows"].append(row)
+
+    def add(self, row: int, ident: str, s: dict) -> None:
         self.rows += 1
-        err = s["error"]
         if s["tier"] == "":
             self.errors += 1
-            kind = err.split(":", 1)[0]
-            entry = self.errors_by_kind.setdefault(kind, {"count": 0, "rows": []})
-            entry["count"] += 1
-            if len(entry["rows"]) < ERROR_ROWS_KEPT:
-                entry["rows"].append(row)
+            self._count(self.errors_by_kind, s["error"], row)
             return
-        if err:  # scored, with a note (a ragged row, characters the output encoding lacks)
-            kind = err.split(":", 1)[0]
-            entry = self.errors_by_kind.setdefault(kind, {"count": 0, "rows": []})
-            entry["count"] += 1
-            if len(entry["rows"]) < ERROR_ROWS_KEPT:
-                entry["rows"].append(row)
+        for kind in s.get("_notes", ()):  # scored, with a note (a ragged row, characters the encoding lacks)
+            self._count(self.notes_by_kind, kind, row)
         self.scored += 1
         self.needs_review += bool(s["needs_review"])
         self.by_tier[s["tier"]] += 1
@@ -132,20 +156,24 @@ class BatchSummary:
         if s["tier"] == WORST_CASE:
             self.by_category[s["category"]] += 1
             self.worst_cases_total += 1
-            if len(self.worst_cases) < WORST_CASES_KEPT:
-                text, spans = _redact_spans(s["_text"], s["_spans"], redactor)
-                self.worst_cases.append({
-                    "row": row, "id": ident, "category": s["category"], "confidence": s["confidence"],
-                    "needs_review": s["needs_review"], "flags": [f for f in s["flags"].split(";") if f],
-                    "playbook": s["playbook"], "text": text, "spans": spans,
-                })
+            key = (s["confidence"], -row)
+            if len(self._worst) >= WORST_CASES_KEPT and key <= self._worst[0][:2]:
+                return
+            text, spans = _shareable(s["_text"], s["_spans"], self.redact)
+            entry = (*key, {"row": row, "id": ident, "category": s["category"], "confidence": s["confidence"],
+                            "needs_review": s["needs_review"], "flags": [f for f in s["flags"].split(";") if f],
+                            "playbook": s["playbook"], "text": text, "spans": spans})
+            if len(self._worst) < WORST_CASES_KEPT:
+                heapq.heappush(self._worst, entry)
+            else:
+                heapq.heapreplace(self._worst, entry)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain types, labels in their canonical order (zeros included), for JSON and the report."""
         def ordered(counter: Counter, labels: tuple[str, ...]) -> dict[str, int]:
             return {k: int(counter.get(k, 0)) for k in labels}
 
-        worst = sorted(self.worst_cases, key=lambda w: (-w["confidence"], w["row"]))
+        worst = self.worst_cases
         return {
             "input": self.input, "output": self.output, "started": self.started,
             "elapsed_s": round(self.elapsed_s, 2), "rows": self.rows, "scored": self.scored,
@@ -154,6 +182,7 @@ class BatchSummary:
             "by_tier": ordered(self.by_tier, TIERS), "by_category": ordered(self.by_category, CATEGORIES),
             "by_emotion": ordered(self.by_emotion, EMOTIONS), "by_intensity": ordered(self.by_intensity, INTENSITIES),
             "by_flag": ordered(self.by_flag, FLAGS), "errors_by_kind": self.errors_by_kind,
+            "notes_by_kind": self.notes_by_kind,
             "worst_cases": worst, "worst_cases_total": self.worst_cases_total,
         }
 
@@ -175,9 +204,10 @@ class BatchSummary:
         lines += [counts("tier", d["by_tier"]), counts("category", d["by_category"]),
                   counts("emotion", d["by_emotion"]), counts("intensity", d["by_intensity"]),
                   counts("flags", d["by_flag"])]
-        for kind, e in self.errors_by_kind.items():
-            rows = ", ".join(map(str, e["rows"][:10])) + (" …" if e["count"] > 10 else "")
-            lines.append(f"  {kind}: {e['count']:,} row(s) (rows {rows})")
+        for title, table in (("not scored", self.errors_by_kind), ("scored, with a note", self.notes_by_kind)):
+            for kind, e in table.items():
+                rows = ", ".join(map(str, e["rows"][:10])) + (" …" if e["count"] > 10 else "")
+                lines.append(f"  {kind} ({title}): {e['count']:,} row(s) (rows {rows})")
         if d["worst_cases"]:
             lines.append(f"worst cases ({self.worst_cases_total:,}), most certain first:")
             for w in d["worst_cases"][:max_worst]:
@@ -189,17 +219,14 @@ class BatchSummary:
         return "\n".join(lines)
 
 
-def _redact_spans(text: str, spans: tuple, redactor: Callable[[str], str] | None) -> tuple[str, list]:
-    """Redact ``text`` piece by piece between span boundaries, so the spans still fit it."""
-    if redactor is None:
-        return text, [list(s) for s in spans]
-    cuts = sorted({0, len(text), *(p for s in spans for p in s[:2])})
-    new_at = {0: 0}
-    out = []
-    for a, b in zip(cuts, cuts[1:]):
-        out.append(redactor(text[a:b]) if text[a:b] else "")
-        new_at[b] = new_at[a] + len(out[-1])
-    return "".join(out), [[new_at[s], new_at[e], label] for s, e, label in spans]
+def _shareable(text: str, spans: tuple, redact: bool) -> tuple[str, list]:
+    """The text and evidence spans for the summary and report, redacted when asked."""
+    if not redact:
+        return text, [list(sp) for sp in spans]
+    from .redact import redact_mapped
+
+    out, where = redact_mapped(text)
+    return out, [[where.start(a), where.end(b), label] for a, b, label in spans]
 
 
 # --- progress ---------------------------------------------------------------------------------
@@ -238,21 +265,40 @@ class Progress:
 
 # --- the run ----------------------------------------------------------------------------------
 
-def _chunks(source: Source, width: int, size: int) -> Iterator[list[tuple[int, list[str], str]]]:
-    chunk: list[tuple[int, list[str], str]] = []
+def _chunks(source: Source, width: int, size: int) -> Iterator[list[tuple[int, int, list[str], list[str]]]]:
+    """Rows in chunks of ``size``: ``(row, line, cells, extra_cells)``, extra beyond the header width."""
+    chunk: list[tuple[int, int, list[str], list[str]]] = []
     for row, line, cells in source.rows():
-        note = ""
-        if len(cells) > width:
-            extra = cells[width:]
-            cells = cells[:width]
-            note = (f"ragged row: line {line} has {width + len(extra)} fields but the header has {width}; "
-                    f"the extra fields were: {' | '.join(extra)}")
-        chunk.append((row, cells, note))
+        chunk.append((row, line, cells[:width], cells[width:]))
         if len(chunk) >= size:
             yield chunk
             chunk = []
     if chunk:
         yield chunk
+
+
+def _output_names(names: list[str]) -> list[str]:
+    """The appended column names: plain, or with the first prefix (kujo_, kujo2_, …) that is free."""
+    taken = {n.casefold() for n in names}
+    for prefix in ("", "kujo_", *(f"kujo{i}_" for i in range(2, 100))):
+        candidate = [prefix + c for c in OUTPUT_COLUMNS]
+        if not taken & {c.casefold() for c in candidate}:
+            return candidate
+    raise OptionError("the input already has every kujo_/kujoN_ score column name; rename some columns")
+
+
+def _check_resources(model: Any, playbooks: Any) -> Any:
+    """Fail in this process, with a clear message, before worker processes start."""
+    from .playbook import resolve_playbooks
+
+    if isinstance(model, (str, os.PathLike)):
+        from .errors import ModelFileError
+        from .persist import MODEL_FILE, read_meta
+
+        read_meta(model)
+        if not (Path(model) / MODEL_FILE).is_file():
+            raise ModelFileError(f"{model}: no {MODEL_FILE}; expected a directory written by save_model()")
+    return resolve_playbooks(playbooks)  # a folder is read and checked here, then sent to the workers
 
 
 def _model_name(model: Any) -> str:
@@ -327,11 +373,11 @@ def score_csv(input: str | os.PathLike[str], output: str | os.PathLike[str], *,
         id_idx = find_columns(source.header, id_column, "id")
         if id_column is None and id_idx and id_idx[0] in text_idx:
             id_idx = []
-        collide = set(OUTPUT_COLUMNS) & {n.casefold() for n in names}
-        appended = [f"kujo_{c}" if collide else c for c in OUTPUT_COLUMNS]
+        appended = _output_names(names)
+        books = _check_resources(model, playbooks)
         summary = BatchSummary(input=source.name, output=str(output), text_columns=[names[i] for i in text_idx],
                                encoding=source.encoding, delimiter=source.delimiter, model=_model_name(model),
-                               started=started)
+                               started=started, redact=redact)
         writer = open_writer(str(output), fmt, encoding=output_encoding, sanitize=sanitize)
     except BaseException:
         source.close()
@@ -345,14 +391,12 @@ def score_csv(input: str | os.PathLike[str], output: str | os.PathLike[str], *,
         if jobs == 0:
             jobs = os.cpu_count() or 1
         if jobs > 1:
-            model_arg = model
             executor = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                                           initargs=(model_arg, playbooks, redact))
+                                           initargs=(model, books, redact))
             results = _parallel(executor, _chunks(source, width, chunk_rows), text_idx, width, jobs)
         else:
-            _init_worker(model, playbooks, redact)
-            results = (_score_chunk(c, text_idx, width) for c in _chunks(source, width, chunk_rows))
-        redactor = _worker.get("redactor") if jobs == 1 else (_load_redactor() if redact else None)
+            scorer = _Scorer(model, books, redact)
+            results = (scorer.chunk(c, text_idx, width) for c in _chunks(source, width, chunk_rows))
         row = 0
         for scored in results:
             out_rows = []
@@ -361,10 +405,12 @@ def score_csv(input: str | os.PathLike[str], output: str | os.PathLike[str], *,
                 if check_encoding:
                     cells, changed = fit_encoding(cells, output_encoding)
                     if changed:
-                        note = f"characters not in {output_encoding} were written as '?'"
-                        s["error"] = f"{s['error']}; {note}" if s["error"] else f"encoding: {note}"
+                        note = f"encoding: characters not in {output_encoding} were written as '?'"
+                        s["error"] = f"{s['error']}; {note}" if s["error"] else note
+                        if s["tier"]:
+                            s["_notes"] = [*s.get("_notes", ()), "encoding"]
                 ident = cells[id_idx[0]] if id_idx and id_idx[0] < len(cells) else ""
-                summary.add(row, ident, s, redactor)
+                summary.add(row, ident, s)
                 out_rows.append(cells + [s[c] for c in OUTPUT_COLUMNS])
             writer.write_rows(out_rows)
             bar.update(row)
@@ -391,22 +437,25 @@ def score_csv(input: str | os.PathLike[str], output: str | os.PathLike[str], *,
     return summary
 
 
-def _load_redactor() -> Callable[[str], str]:
-    from .redact import redact as redactor
-
-    return redactor
-
-
 def _parallel(executor: ProcessPoolExecutor, chunks: Iterator[list], text_idx: list[int], width: int,
               jobs: int) -> Iterator[list]:
     """Chunks scored by the pool, yielded in input order, with at most 2 × jobs in flight."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    def result(future: Future) -> list:
+        try:
+            return future.result()
+        except BrokenProcessPool as e:
+            raise WorkerError("a worker process stopped (killed, or out of memory); nothing was written. "
+                              "Re-run with fewer --jobs, or --jobs 1 to see the error") from e
+
     pending: deque[Future] = deque()
     for chunk in chunks:
-        pending.append(executor.submit(_score_chunk, chunk, text_idx, width))
+        pending.append(executor.submit(_score_in_worker, chunk, text_idx, width))
         if len(pending) >= 2 * jobs:
-            yield pending.popleft().result()
+            yield result(pending.popleft())
     while pending:
-        yield pending.popleft().result()
+        yield result(pending.popleft())
 
 
 __all__ = ["BatchSummary", "MAX_CELL_CHARS", "score_csv"]

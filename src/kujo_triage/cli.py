@@ -20,6 +20,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_stdin_text() -> str:
+    """A message piped in (a mail saved by Outlook may be CP932): decode with the detected encoding."""
+    from .csvio import detect_encoding
+
+    data = sys.stdin.buffer.read()
+    return data.decode(detect_encoding(data), errors="replace").lstrip("\ufeff")
+
+
 def _cmd_triage(args: argparse.Namespace) -> int:
     import json
 
@@ -27,12 +35,14 @@ def _cmd_triage(args: argparse.Namespace) -> int:
 
     text = args.text
     if text is None or text == "-":
-        text = sys.stdin.read()
+        text = _read_stdin_text()
     model = None
     if args.model:
         from .persist import load_model
 
         model = load_model(args.model)
+    if sum([args.json or args.format == "json", args.draft, args.format in ("text", "markdown")]) > 1:
+        raise _usage("choose one output: --json, --draft, or --format text/markdown")
     result = triage(text, model=model, playbooks=args.playbooks)
     if args.json or args.format == "json":
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
@@ -130,7 +140,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     _note(f"{args.data}: {len(rows):,} labelled rows, all valid; training on "
           f"{'the train split, ' if has_split else ''}{used:,} rows"
           f"{' + the shipped corpus' if args.base else ''} (about a minute for a few thousand rows on 2 cores)…")
-    params = {"worst_case_recall": args.worst_case_recall} if args.worst_case_recall else {}
+    if args.worst_case_recall is not None and not 0 < args.worst_case_recall <= 1:
+        raise _usage(f"--worst-case-recall: expected a number in (0, 1], got {args.worst_case_recall}")
+    params = {"worst_case_recall": args.worst_case_recall} if args.worst_case_recall is not None else {}
     model = train(rows, text_column="text", random_state=args.random_state, base=args.base, **params)
     _note(f"trained in {time.monotonic() - t0:.0f} s")
     metrics = {}
@@ -361,13 +373,27 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    import signal
+
+    def terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM (timeouts, schedulers) takes the same clean-up path as Ctrl-C
+
+    try:  # only the main thread may set handlers (main() may be called from a worker thread)
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:
+        previous = None
     try:
         return args.func(args)
     except (KujoTriageError, FileNotFoundError) as e:
         print(f"kujo-triage: error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("kujo-triage: interrupted; no output file was written", file=sys.stderr)
+        if getattr(args, "output", None) == "-":
+            print("kujo-triage: interrupted; the rows written to stdout so far are incomplete", file=sys.stderr)
+        elif getattr(args, "output", None):
+            print("kujo-triage: interrupted; no output file was written", file=sys.stderr)
+        else:
+            print("kujo-triage: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # the reader went away (``kujo-triage … | head``): stop quietly, as Unix tools do
@@ -375,6 +401,9 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from .errors import InputFileError
 from .resources import read_json
 
 SAMPLE_BYTES = 256 * 1024
+STDIN_LOOKAHEAD = 64 * 1024 * 1024
 #: The csv module refuses fields larger than this; our own per-cell limit is lower
 #: (scoring.MAX_CELL_CHARS) so that an over-long cell is a row error, not a fatal one.
 CSV_FIELD_LIMIT = 64 * 1024 * 1024
@@ -50,9 +51,11 @@ def _japanese_share(text: str) -> float:
 def detect_encoding(sample: bytes) -> str:
     """The encoding of a CRM export from its first bytes.
 
-    A BOM decides (UTF-8 or UTF-16); otherwise valid UTF-8 wins; otherwise the one of CP932
-    (Shift_JIS as Windows writes it) and EUC-JP that decodes with fewer errors and more
-    Japanese characters.
+    A BOM decides (UTF-8 or UTF-16); otherwise UTF-8 wins when nearly all of it decodes
+    (UTF-8 checks itself: CP932 or EUC-JP text read as UTF-8 fails on about every other
+    byte, so a few failures are damaged rows, reported row by row);
+    otherwise the one of CP932 (Shift_JIS as Windows writes it) and EUC-JP that decodes with
+    fewer errors and more Japanese characters.
 
     Examples
     --------
@@ -60,12 +63,18 @@ def detect_encoding(sample: bytes) -> str:
     ('cp932', 'euc-jp')
     >>> detect_encoding("本文".encode("utf-8-sig")), detect_encoding(b"id,text")
     ('utf-8-sig', 'utf-8')
+    >>> detect_encoding("届きません".encode() * 50 + bytes([0xff]))  # one damaged byte
+    'utf-8'
     """
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if _decodes(sample, "utf-8"):
+        return "utf-8"
+    non_ascii = sum(1 for b in sample if b >= 0x80)
+    bad = sample.decode("utf-8", errors="replace").count("\ufffd")
+    if bad * 20 <= non_ascii:  # ≥ 95% of the non-ASCII bytes form valid UTF-8 (CP932 reaches ~50%)
         return "utf-8"
     scores = []
     for enc in ("cp932", "euc-jp"):
@@ -218,7 +227,7 @@ class Source:
             except csv.Error as e:
                 raise InputFileError(f"{self.name}: line {line}: cannot read the CSV ({e}); "
                                      "look for an unclosed quote (\") starting there") from e
-            if not cells or (len(cells) == 1 and not cells[0]):
+            if not cells:  # an empty line; a line of "" is a row with one empty cell
                 self.blank_lines += 1
                 continue
             row += 1
@@ -227,6 +236,16 @@ class Source:
     def close(self) -> None:
         if self._text is not None:
             self._text.close()
+
+
+_DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+
+
+def _delimiter(value: str) -> str:
+    d = _DELIMITER_NAMES.get(value.lower(), value)
+    if len(d) != 1 or d in "\"\r\n":
+        raise InputFileError(f"delimiter: expected one character or one of {', '.join(_DELIMITER_NAMES)}, got {value!r}")
+    return d
 
 
 def open_source(path: str | os.PathLike[str], *, encoding: str | None = None, delimiter: str | None = None) -> Source:
@@ -242,6 +261,8 @@ def open_source(path: str | os.PathLike[str], *, encoding: str | None = None, de
         Sniffed from the header line when not given (tab, comma, semicolon).
     """
     csv.field_size_limit(CSV_FIELD_LIMIT)
+    if delimiter:
+        delimiter = _delimiter(delimiter)
     name = "stdin" if str(path) == "-" else str(path)
     if str(path) == "-":
         stream: IO[bytes] = sys.stdin.buffer
@@ -264,6 +285,15 @@ def open_source(path: str | os.PathLike[str], *, encoding: str | None = None, de
         probe = head
         if head.isascii() and size is not None and size > len(head):
             probe = _non_ascii_window(stream) or head  # an English-only start says nothing
+        elif head.isascii() and size is None:
+            # stdin cannot seek back: keep reading (and keep what was read) up to the first
+            # non-ASCII byte, within STDIN_LOOKAHEAD; an all-ASCII stream is UTF-8 anyway
+            while head.isascii() and len(head) < STDIN_LOOKAHEAD:
+                more = stream.read(SAMPLE_BYTES)
+                if not more:
+                    break
+                head += more
+            probe = head[max(0, len(head) - 2 * SAMPLE_BYTES):] if not head.isascii() else head
         encoding = codecs.lookup(detect_encoding(probe)).name
     else:
         try:
@@ -276,10 +306,8 @@ def open_source(path: str | os.PathLike[str], *, encoding: str | None = None, de
     raw = _Prefixed(head, stream)
     text = io.TextIOWrapper(io.BufferedReader(raw), encoding=encoding, errors="surrogateescape", newline="")
     # the header line decides the delimiter; read it through the same decoder, then re-read
-    first_line = head.decode(encoding, errors="replace").lstrip("\ufeff").splitlines()[0] if head else ""
+    first_line = head[:SAMPLE_BYTES].decode(encoding, errors="replace").lstrip("\ufeff").splitlines()[0]
     delimiter = delimiter or sniff_delimiter(first_line)
-    if delimiter in ("\\t", "tab", "TAB"):
-        delimiter = "\t"
     reader = csv.reader(text, delimiter=delimiter)
     try:
         header = next(reader)
@@ -293,6 +321,7 @@ def open_source(path: str | os.PathLike[str], *, encoding: str | None = None, de
     if any("\udc80" <= ch <= "\udcff" for h in header for ch in h):
         text.close()
         raise InputFileError(f"{name}: the header row is not valid {encoding}; "
-                             "give the encoding with --encoding (e.g. cp932, euc-jp, utf-8)")
+                             "give the input encoding with --input-encoding (encoding= in Python), "
+                             "e.g. cp932, euc-jp, utf-8")
     return Source(name=name, encoding=encoding, delimiter=delimiter, header=header, size=size,
                   _text=text, _raw=raw, _reader=reader)

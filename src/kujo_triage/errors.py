@@ -72,7 +72,14 @@ def check_text(text: object, where: str = "text") -> str:
         raise TypeError(f"{where}: expected a str, got {type(text).__name__}{hint}")
     if not text.strip():
         raise EmptyTextError(f"{where}: the text is empty or only whitespace; there is nothing to triage")
+    if any("\udc80" <= ch <= "\udcff" for ch in text):
+        raise UndecodableTextError(f"{where}: the text holds undecodable bytes (it was decoded with the wrong "
+                                   "encoding and errors='surrogateescape'); decode it as cp932, euc-jp or utf-8")
     return text
+
+
+class UndecodableTextError(KujoTriageError, ValueError):
+    """The text still holds bytes its decoder could not read (lone surrogate escapes)."""
 
 
 class PlaybookError(KujoTriageError, ValueError):
@@ -89,3 +96,7 @@ class OptionError(KujoTriageError, ValueError):
 
 class TrainingDataError(KujoTriageError, ValueError):
     """Labelled data that is valid row by row but cannot train every head (too few rows of a class)."""
+
+
+class WorkerError(KujoTriageError, RuntimeError):
+    """A worker process of a parallel run stopped (killed, or out of memory)."""

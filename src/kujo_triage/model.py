@@ -409,7 +409,7 @@ class TriageModel:
             else:
                 spans = self._top_spans(doc, occ, self._direction("flag:" + f, 0), limit=1)
             out.extend(self._span(text, doc, s, e, f) for s, e in spans)
-        return tuple(sorted(set(out)))
+        return tuple(sorted({e for e in out if e.text.strip()}))  # never a span of only whitespace
 
     @staticmethod
     def _top_spans(doc: Doc, occ: Occurrences, direction: np.ndarray, limit: int) -> list[tuple[int, int]]:

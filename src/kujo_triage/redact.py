@@ -485,3 +485,52 @@ def redact(text: str) -> str:
             return out
         text = out
     return text
+
+
+class OffsetMap:
+    """Maps character offsets of a text to offsets in its redacted form (see :func:`redact_mapped`)."""
+
+    def __init__(self, blocks: list[tuple[int, int, int, int]]):
+        self._blocks = blocks  # changed blocks: (old_start, old_end, new_start, new_end), in order
+
+    def start(self, pos: int) -> int:
+        """Where a span starting at ``pos`` starts: a span starting inside a mask takes all of it."""
+        shift = 0
+        for i1, i2, j1, j2 in self._blocks:
+            if pos < i1:
+                break
+            if pos < i2:
+                return j1
+            shift = j2 - i2
+        return pos + shift
+
+    def end(self, pos: int) -> int:
+        """Where a span ending at ``pos`` ends: a span ending inside a mask takes all of it."""
+        shift = 0
+        for i1, i2, j1, j2 in self._blocks:
+            if pos <= i1:
+                break
+            if pos <= i2:
+                return j2
+            shift = j2 - i2
+        return pos + shift
+
+
+def redact_mapped(text: str) -> tuple[str, OffsetMap]:
+    """``redact(text)`` and a map from offsets in ``text`` to offsets in the result.
+
+    For evidence spans: ``out[m.start(s):m.end(e)]`` is the redacted form of ``text[s:e]``,
+    with any mask it overlaps included whole — so a span inside an e-mail address shows
+    ``【メール】``, never a fragment of the address.
+
+    >>> out, m = redact_mapped("連絡先はyamada.hanako@example.jpです")
+    >>> out[m.start(4):m.end(10)]
+    '【メール】'
+    """
+    from difflib import SequenceMatcher
+
+    out = redact(text)
+    if out == text:
+        return out, OffsetMap([])
+    ops = SequenceMatcher(None, text, out, autojunk=False).get_opcodes()
+    return out, OffsetMap([(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in ops if tag != "equal"])

@@ -298,6 +298,20 @@ def _review_and_errors(s: Mapping[str, Any]) -> str:
                    '<th scope="col" class="num">件数</th>'
                    f'<th scope="col">行番号の例 (最大 {MAX_ERROR_ROWS})</th></tr></thead>'
                    f'<tbody>{"".join(body)}</tbody></table>')
+    notes = []
+    for kind, info in _mapping(s.get("notes_by_kind")).items():
+        info = _mapping(info)
+        rows = [_esc(r) for r in _sequence(info.get("rows"))]
+        notes.append((str(kind), _int(info.get("count")) if "count" in info else len(rows), rows))
+    if notes:
+        notes.sort(key=lambda k: (-k[1], k[0]))
+        body = [f'<tr><td>{_esc(kind)}</td><td class="num">{_num(count)}</td>'
+                f"<td>{', '.join(rows[:MAX_ERROR_ROWS]) or '–'}</td></tr>" for kind, count, rows in notes]
+        out.append("<p>注記付きの行（スコアは付いています）</p>"
+                   '<table class="rows"><thead><tr><th scope="col">注記の種類</th>'
+                   '<th scope="col" class="num">件数</th>'
+                   f'<th scope="col">行番号の例 (最大 {MAX_ERROR_ROWS})</th></tr></thead>'
+                   f'<tbody>{"".join(body)}</tbody></table>')
     out.append("</section>")
     return "".join(out)
 

@@ -7,7 +7,7 @@ the Dask integration (``dask.py``) both build on :func:`score_texts`.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 #: The columns appended to every input row, in order.
 OUTPUT_COLUMNS: tuple[str, ...] = (
@@ -43,17 +43,25 @@ def empty_row(error: str) -> dict[str, Any]:
     return row
 
 
-def format_evidence(result: Any, redactor: Callable[[str], str] | None = None) -> str:
-    """Evidence as one readable cell: ``発火→product_accident; やけど→product_accident``."""
-    parts = []
-    for e in result.evidence:
-        snippet = " ".join(e.text.split())
-        parts.append(f"{redactor(snippet) if redactor else snippet}→{e.label}")
+def format_evidence(result: Any, text: str | None = None, redact: bool = False) -> str:
+    """Evidence as one readable cell: ``発火→product_accident; やけど→product_accident``.
+
+    With ``redact``, each snippet is cut from the redacted ``text`` (masks included whole), so
+    no piece of a name, number or address survives in the evidence.
+    """
+    if redact:
+        from .redact import redact_mapped
+
+        out, where = redact_mapped(text if text is not None else "")
+        snippets = [out[where.start(e.start):where.end(e.end)] for e in result.evidence]
+    else:
+        snippets = [e.text for e in result.evidence]
+    parts = [f"{' '.join(s.split())}→{e.label}" for s, e in zip(snippets, result.evidence) if s.strip()]
     return "; ".join(parts)
 
 
-def score_texts(texts: Sequence[Any], *, model: Any = None, playbooks: Any = None,
-                redactor: Callable[[str], str] | None = None, max_chars: int = MAX_CELL_CHARS) -> list[dict[str, Any]]:
+def score_texts(texts: Sequence[Any], *, model: Any = None, playbooks: Any = None, redact: bool = False,
+                max_chars: int = MAX_CELL_CHARS) -> list[dict[str, Any]]:
     """Score texts; one dict of :data:`OUTPUT_COLUMNS` per text, in order, never raising for a row.
 
     Parameters
@@ -62,8 +70,8 @@ def score_texts(texts: Sequence[Any], *, model: Any = None, playbooks: Any = Non
         Texts; ``None``, NaN, empty, undecodable or over-long ones get ``error`` set.
     model, playbooks
         As for :func:`kujo_triage.triage`.
-    redactor : callable, optional
-        Applied to every evidence snippet (``redact.redact`` for shareable output).
+    redact : bool
+        Mask personal data in the evidence (see :mod:`kujo_triage.redact`).
 
     Returns
     -------
@@ -100,7 +108,7 @@ def score_texts(texts: Sequence[Any], *, model: Any = None, playbooks: Any = Non
                 "playbook": r.playbook.id if r.playbook is not None else "",
                 "confidence": round(float(r.confidence), 4),
                 "needs_review": bool(r.needs_review),
-                "evidence": format_evidence(r, redactor),
+                "evidence": format_evidence(r, texts[i], redact),
                 "error": "",  # a truncated text is scored and marked needs_review, not an error
                 "_spans": tuple((e.start, e.end, e.label) for e in r.evidence),
             }

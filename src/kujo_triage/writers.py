@@ -24,7 +24,7 @@ _SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".n
              ".parquet": "parquet", ".pq": "parquet"}
 # A leading = + - @ (or tab / CR) makes Excel and LibreOffice run a cell as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"[+-]?(\d[\d,]*)?(\.\d+)?([eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?(?=\.?\d)(\d[\d,]*)?(\.\d+)?([eE][+-]?\d+)?")
 
 
 def output_format(path: str, fmt: str | None) -> str:
@@ -73,7 +73,7 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _clean(value: str) -> str:
+def clean(value: str) -> str:
     """Undecodable input bytes (surrogate escapes) become U+FFFD so the row can be written."""
     if any("\udc80" <= ch <= "\udcff" for ch in value):
         return "".join("\ufffd" if "\udc80" <= ch <= "\udcff" else ch for ch in value)
@@ -89,7 +89,8 @@ class _Atomic:
         if self.to_stdout:
             self.tmp = None
             return
-        target = Path(path)
+        target = Path(os.path.realpath(path))  # through a symlink: replace the file it points to
+        self.path = str(target)
         if target.is_dir():
             raise InputFileError(f"{path}: is a folder; give an output file name")
         if not target.parent.exists():
@@ -99,10 +100,15 @@ class _Atomic:
 
     def finish(self) -> None:
         if self.tmp is not None:
-            # mkstemp makes the file private (0600); give it the permissions a new file gets
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(self.tmp, 0o666 & ~umask)
+            # mkstemp makes the file private (0600): keep the mode of the file being replaced,
+            # or give the one a new file gets
+            try:
+                mode = os.stat(self.path).st_mode & 0o7777
+            except FileNotFoundError:
+                umask = os.umask(0)
+                os.umask(umask)
+                mode = 0o666 & ~umask
+            os.chmod(self.tmp, mode)
             os.replace(self.tmp, self.path)
             self.tmp = None
 
@@ -159,7 +165,7 @@ class DelimitedWriter(Writer):
         self._csv = csv.writer(self._fh, delimiter=delimiter)
 
     def _prep(self, row: list[Any]) -> list[str]:
-        cells = [_clean(_cell(v)) for v in row]
+        cells = [clean(_cell(v)) for v in row]
         return [neutralize(c) for c in cells] if self.sanitize else cells
 
     def write_header(self, names: Sequence[str]) -> None:
@@ -190,12 +196,17 @@ class JsonlWriter(Writer):
         self._names: list[str] = []
 
     def write_header(self, names: Sequence[str]) -> None:
+        from .scoring import OUTPUT_COLUMNS
+
         self._names = list(names)
+        # by position: the appended confidence / needs_review are null on rows not scored
+        first = len(names) - len(OUTPUT_COLUMNS)
+        self._nullable = {first + OUTPUT_COLUMNS.index("confidence"), first + OUTPUT_COLUMNS.index("needs_review")}
 
     def write_rows(self, rows: list[list[Any]]) -> None:
         for r in rows:
-            obj = {k: (None if v == "" and k in ("confidence", "needs_review") else
-                       _clean(v) if isinstance(v, str) else v) for k, v in zip(self._names, r)}
+            obj = {k: (None if v == "" and i in self._nullable else clean(v) if isinstance(v, str) else v)
+                   for i, (k, v) in enumerate(zip(self._names, r))}
             self._fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
     def _close(self) -> None:
@@ -225,9 +236,14 @@ class ParquetWriter(Writer):
         self._schema: Any = None
 
     def write_header(self, names: Sequence[str]) -> None:
+        from .scoring import OUTPUT_COLUMNS
+
         pa = self._pa
-        types = {"confidence": pa.float64(), "needs_review": pa.bool_()}
-        self._schema = pa.schema([(n, types.get(n.removeprefix("kujo_"), pa.string())) for n in names])
+        # typed by position: the appended score columns are the last ones (an input column
+        # may well be called "confidence"; it stays a string)
+        typed = {len(names) - len(OUTPUT_COLUMNS) + OUTPUT_COLUMNS.index(c): t
+                 for c, t in (("confidence", pa.float64()), ("needs_review", pa.bool_()))}
+        self._schema = pa.schema([(n, typed.get(i, pa.string())) for i, n in enumerate(names)])
         self._writer = self._pq.ParquetWriter(self._atomic.tmp, self._schema)
 
     def write_rows(self, rows: list[list[Any]]) -> None:
@@ -237,7 +253,7 @@ class ParquetWriter(Writer):
         for j, f in enumerate(self._schema):
             values = [r[j] for r in rows]
             if f.type == self._pa.string():
-                values = [None if v is None else _clean(str(v)) for v in values]
+                values = [None if v is None else clean(str(v)) for v in values]
             else:
                 values = [None if v == "" else v for v in values]
             cols.append(values)
