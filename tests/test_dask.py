@@ -269,10 +269,11 @@ def test_a_clash_with_an_output_name_prefixes_every_appended_column(corpus, clie
     assert_scores_equal(out, labelled["text"], names)
 
 
-def test_a_clash_that_prefixing_cannot_solve_is_refused(ddf):
+def test_scoring_a_scored_frame_again_takes_the_next_free_prefix(ddf):
     clashing = ddf.assign(tier="x", kujo_tier="y")
-    with pytest.raises(ValueError, match="kujo_tier exist"):
-        triage_dataframe(clashing)
+    scored = triage_dataframe(clashing)
+    assert list(scored.columns[-len(OUTPUT_COLUMNS):]) == [f"kujo2_{c}" for c in OUTPUT_COLUMNS]
+    assert list(scored.columns[: len(clashing.columns)]) == list(clashing.columns)
 
 
 def test_a_pandas_frame_given_to_triage_dataframe_points_to_triage_pandas(frame):

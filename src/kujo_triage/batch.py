@@ -24,7 +24,7 @@ from ._version import __version__
 from .csvio import Source, find_columns, open_source, unique_names
 from .errors import OptionError, WorkerError
 from .schema import CATEGORIES, EMOTIONS, FLAGS, INTENSITIES, TIERS, WORST_CASE
-from .scoring import MAX_CELL_CHARS, OUTPUT_COLUMNS, score_texts
+from .scoring import MAX_CELL_CHARS, OUTPUT_COLUMNS, output_names, score_texts
 from .writers import fit_encoding, open_writer
 from .writers import output_format as _resolve_format
 
@@ -277,16 +277,6 @@ def _chunks(source: Source, width: int, size: int) -> Iterator[list[tuple[int, i
         yield chunk
 
 
-def _output_names(names: list[str]) -> list[str]:
-    """The appended column names: plain, or with the first prefix (kujo_, kujo2_, …) that is free."""
-    taken = {n.casefold() for n in names}
-    for prefix in ("", "kujo_", *(f"kujo{i}_" for i in range(2, 100))):
-        candidate = [prefix + c for c in OUTPUT_COLUMNS]
-        if not taken & {c.casefold() for c in candidate}:
-            return candidate
-    raise OptionError("the input already has every kujo_/kujoN_ score column name; rename some columns")
-
-
 def _check_resources(model: Any, playbooks: Any) -> Any:
     """Fail in this process, with a clear message, before worker processes start."""
     from .playbook import resolve_playbooks
@@ -373,7 +363,7 @@ def score_csv(input: str | os.PathLike[str], output: str | os.PathLike[str], *,
         id_idx = find_columns(source.header, id_column, "id")
         if id_column is None and id_idx and id_idx[0] in text_idx:
             id_idx = []
-        appended = _output_names(names)
+        appended = output_names(names)
         books = _check_resources(model, playbooks)
         summary = BatchSummary(input=source.name, output=str(output), text_columns=[names[i] for i in text_idx],
                                encoding=source.encoding, delimiter=source.delimiter, model=_model_name(model),

@@ -24,9 +24,9 @@ Name clashes
 ------------
 If the input already has a column named like an output column (a labelled corpus has
 ``tier``, ``category``, …), **all** appended columns are prefixed with ``kujo_``
-(``kujo_tier``, …, ``kujo_error``) so nothing of the input is overwritten; if one of those
-prefixed names is taken too, a ValueError asks to rename it. :func:`output_names` tells the
-names for a given set of input columns.
+(``kujo_tier``, …, ``kujo_error``) so nothing of the input is overwritten; a frame scored
+before gets ``kujo2_``, and so on. :func:`output_names` tells the names for a given set of
+input columns; batch scoring names them the same way.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ import pandas as pd
 
 from .errors import KujoTriageError
 from .scoring import OUTPUT_COLUMNS, score_texts
+from .scoring import output_names as scoring_output_names
 
 __all__ = [
     "OUTPUT_DTYPES",
@@ -49,7 +50,8 @@ __all__ = [
     "triage_pandas",
 ]
 
-#: Prefix of every appended column when an input column already has an output column's name.
+#: Prefix of every appended column when an input column already has an output column's name
+#: (``kujo2_``, ``kujo3_`` … when that is taken too; see :func:`output_names`).
 PREFIX = "kujo_"
 
 #: The dtype of each appended column (keys in the order of ``OUTPUT_COLUMNS``).
@@ -108,13 +110,9 @@ def _check_columns(found: Sequence[Hashable], wanted: Sequence[Hashable]) -> Non
 def output_names(columns: Sequence[Hashable]) -> dict[str, str]:
     """Names of the appended columns for a DataFrame with ``columns``: output column → name used.
 
-    The names are :data:`~kujo_triage.scoring.OUTPUT_COLUMNS` as they are, or all of them
-    prefixed with :data:`PREFIX` if any of them is already an input column.
-
-    Raises
-    ------
-    ValueError
-        Both an output name and its prefixed name are already input columns.
+    The names are :data:`~kujo_triage.scoring.OUTPUT_COLUMNS` as they are, or all of them with
+    the first free prefix — ``kujo_``, then ``kujo2_``, … — if any is already an input column
+    (compared case-insensitively, as for batch scoring).
 
     Examples
     --------
@@ -122,20 +120,10 @@ def output_names(columns: Sequence[Hashable]) -> dict[str, str]:
     'tier'
     >>> output_names(["id", "text", "tier"])["tier"], output_names(["id", "text", "tier"])["error"]
     ('kujo_tier', 'kujo_error')
+    >>> output_names(["tier", "kujo_tier"])["tier"]
+    'kujo2_tier'
     """
-    present = set(columns)
-    if not present.intersection(OUTPUT_COLUMNS):
-        return {c: c for c in OUTPUT_COLUMNS}
-    names = {c: PREFIX + c for c in OUTPUT_COLUMNS}
-    taken = [n for n in names.values() if n in present]
-    if taken:
-        clashes = sorted(c for c in OUTPUT_COLUMNS if c in present)
-        raise ValueError(
-            f"the input has column(s) {', '.join(clashes)}, so the score columns would be named "
-            f"{PREFIX}…, but {', '.join(taken)} exist(s) too; rename or drop those input columns "
-            f"(e.g. df.rename(columns={{{taken[0]!r}: 'old_{taken[0]}'}})) and run again."
-        )
-    return names
+    return dict(zip(OUTPUT_COLUMNS, scoring_output_names(list(columns))))
 
 
 def _missing(value: Any) -> bool:

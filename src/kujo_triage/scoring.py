@@ -20,6 +20,24 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 MAX_CELL_CHARS = 1_000_000
 
 
+def output_names(columns: Sequence[Any]) -> list[str]:
+    """The appended column names for a table with ``columns``: plain, or with the first prefix
+    (``kujo_``, ``kujo2_``, ``kujo3_`` …) under which none of them is taken (case-insensitively),
+    so nothing of the input is overwritten — also when a scored file is scored again.
+
+    >>> output_names(["id", "text"])[0], output_names(["id", "Tier"])[0], output_names(["tier", "kujo_tier"])[0]
+    ('tier', 'kujo_tier', 'kujo2_tier')
+    """
+    taken = {str(c).casefold() for c in columns}
+    for prefix in ("", "kujo_", *(f"kujo{i}_" for i in range(2, 100))):
+        candidate = [prefix + c for c in OUTPUT_COLUMNS]
+        if not taken & {c.casefold() for c in candidate}:
+            return candidate
+    from .errors import OptionError
+
+    raise OptionError("the input already has every kujo_/kujoN_ score column name; rename some columns")
+
+
 def _bad_text(text: Any, max_chars: int) -> str | None:
     """Why ``text`` cannot be scored, or None."""
     if text is None or (isinstance(text, float) and text != text):  # None / NaN from pandas
