@@ -62,7 +62,7 @@ def test_every_common_encoding_is_detected_and_every_row_kept_in_order(tmp_path,
 
 
 def test_detection_tells_cp932_from_euc_jp_on_real_exports():
-    text = (ROOT / "data/samples/export_cp932.csv").read_bytes()
+    text = (ROOT / "data/exports/export_cp932.csv").read_bytes()
     assert detect_encoding(text[:4096]) == "cp932"
     assert detect_encoding(text.decode("cp932").encode("euc-jp", errors="replace")[:4096]) == "euc-jp"
 
@@ -212,7 +212,7 @@ def test_parquet_output_round_trips_with_pandas(tmp_path):
 
 
 def test_two_jobs_give_the_same_output_as_one(tmp_path):
-    corpus = ROOT / "data/samples/export_utf8.csv"
+    corpus = ROOT / "data/exports/export_utf8.csv"
     one = score_csv(corpus, tmp_path / "one.csv", jobs=1, chunk_rows=37, progress=False)
     two = score_csv(corpus, tmp_path / "two.csv", jobs=2, chunk_rows=37, progress=False)
     assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "two.csv").read_bytes()

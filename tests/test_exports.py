@@ -25,9 +25,9 @@ def read_export(path, encoding):
 
 
 @pytest.mark.parametrize("name", EXPORTS)
-def test_export_shape(samples_dir, name):
+def test_export_shape(exports_dir, name):
     encoding, text_col, id_col = EXPORTS[name]
-    rows = read_export(samples_dir / name, encoding)
+    rows = read_export(exports_dir / name, encoding)
     assert len(rows) >= 200
     assert {text_col, id_col, "件名"} <= set(rows[0])
     bodies = [r[text_col] for r in rows]
@@ -38,17 +38,17 @@ def test_export_shape(samples_dir, name):
     assert len({r[id_col] for r in rows}) == len(rows)
 
 
-def test_utf8_export_has_a_bom_and_the_cp932_one_really_is_cp932(samples_dir):
-    assert (samples_dir / "export_utf8.csv").read_bytes().startswith(b"\xef\xbb\xbf")
-    raw = (samples_dir / "export_cp932.csv").read_bytes()
+def test_utf8_export_has_a_bom_and_the_cp932_one_really_is_cp932(exports_dir):
+    assert (exports_dir / "export_utf8.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    raw = (exports_dir / "export_cp932.csv").read_bytes()
     with pytest.raises(UnicodeDecodeError):
         raw.decode("utf-8")
     assert "\r\n" in raw.decode("cp932")  # Excel writes CRLF
 
 
-def test_exports_are_built_from_other_texts_than_the_corpus(samples_dir):
+def test_exports_are_built_from_other_texts_than_the_corpus(samples_dir, exports_dir):
     corpus = {norm(t) for t in read_corpus(samples_dir / "complaints.csv")["text"]}
     for name, (encoding, text_col, _) in EXPORTS.items():
-        overlap = [r[text_col][:30] for r in read_export(samples_dir / name, encoding)
+        overlap = [r[text_col][:30] for r in read_export(exports_dir / name, encoding)
                    if r[text_col].strip() and norm(r[text_col]) in corpus]
         assert overlap == [], name
