@@ -3,6 +3,7 @@
 import itertools
 import re
 import shutil
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -281,7 +282,11 @@ def test_a_team_reply_frame_replaces_only_the_keys_it_gives(tmp_path, books):
     (lambda s: s.replace('escalate_to = ["一次対応者"]', 'escalate_to = "一次対応者"'), r"key 'escalate_to': expected a non-empty list of strings"),
     (lambda s: s.replace('tier = "routine"', 'tier = "routine"\ncategory = "data_leak"'), r"key 'category': only worst_case playbooks have a category"),
     (lambda s: s.replace('tier = "routine"', 'tier = "worst_case"'), r"key 'category': a worst_case playbook needs one of"),
-    (lambda s: s.replace("[draft]", "[drafts]"), r"mine.toml: key 'draft': expected a \[draft\] table"),
+    (lambda s: s.replace("[draft]", "[drafts]"), r"mine.toml: unknown key\(s\) drafts; expected only id, title"),
+    (lambda s: s.replace("[[steps]]", "[[step]]", 1), r"mine.toml: unknown key\(s\) step; expected only"),
+    (lambda s: s + '\n[[obligation]]\nname = "x"\n', r"mine.toml: unknown key\(s\) obligation"),
+    (lambda s: s.replace('why = "真意をつかむため"', 'why = "真意をつかむため"\nwhom = "x"'),
+     r"mine.toml: steps\[0\]: unknown key\(s\) whom"),
     (lambda s: s.replace("【次回ご連絡日時】までに", "明日までに"), r"draft: key 'next_contact': expected the placeholder\(s\) 【次回ご連絡日時】"),
     (lambda s: s + 'note = "閉じていない文字列\n', r"mine.toml: not valid TOML"),
 ])
@@ -296,7 +301,11 @@ def test_malformed_files_name_the_file_and_key(tmp_path, edit, message):
     ('[[modifiers]]\nid = "x"\nwhen = { flag = "lawsuit" }\n', r"key 'when.flag': expected one of legal, regulator"),
     ('[[modifiers]]\nid = "x"\nwhen = { emotion = ["rage"] }\n', r"key 'when.emotion': expected one of anger"),
     ('[[modifiers]]\nid = "x"\n', r"key 'when': expected a table"),
-    ('[[modifiers]]\nid = "x"\nwhen = { flag = "legal" }\n[[modifiers]]\nid = "x"\nwhen = { flag = "legal" }\n', r"'x' is used twice"),
+    ('[[modifiers]]\nid = "x"\nwhen = { flag = "legal" }\nreply = "a"\n[[modifiers]]\nid = "x"\nwhen = { flag = "legal" }\nreply = "b"\n',
+     r"'x' is used twice"),
+    ('[[modifiers]]\nid = "flag.legal"\nwhen = { flag = "legal" }\nescalte_to = ["法務"]\n', r"unknown key\(s\) escalte_to"),
+    ('[[modifiers]]\nid = "x"\nwhen = { flag = "legal" }\n', r"modifier 'x' changes nothing"),
+    ('[[modifiers]]\nid = "emotion.angr.high"\nenabled = false\n', r"enabled = false for 'emotion.angr.high', which is not a modifier"),
     ('[[modifiers]]\nid = "x"\nwhen = { flag = "legal" }\n[[modifiers.steps]]\nplace = "middle"\n', r"steps\[0\]: key 'place': expected one of first, last"),
 ])
 def test_malformed_modifiers_name_the_file_and_key(tmp_path, text, message):
@@ -314,7 +323,7 @@ def test_unknown_reply_keys_are_refused(tmp_path):
 def test_two_files_for_one_decision_are_an_error(tmp_path):
     (tmp_path / "a.toml").write_text(MINIMAL, encoding="utf-8")
     (tmp_path / "b.toml").write_text(MINIMAL.replace("routine.team", "routine.other"), encoding="utf-8")
-    with pytest.raises(PlaybookError, match=r"b.toml: a second playbook for routine \(the first is a.toml\)"):
+    with pytest.raises(PlaybookError, match=r"b.toml: a second playbook for routine \(the first is .*a.toml\)"):
         load_playbooks(tmp_path)
 
 
@@ -333,7 +342,16 @@ def test_obligation_without_a_url_source_is_refused(tmp_path):
 
 def test_shipped_files_copied_as_a_team_folder_give_the_same_playbooks(tmp_path, books):
     shutil.copytree(playbook_dir(), tmp_path / "copy")
-    assert load_playbooks(tmp_path / "copy") == books
+    copy = load_playbooks(tmp_path / "copy")
+    assert {k: replace(v, source_file="") for k, v in copy.items()} == {k: replace(v, source_file="") for k, v in books.items()}
+    assert copy[("routine", None)].source_file == str(tmp_path / "copy" / "routine.toml")  # a team file says where it is
+
+
+def test_two_playbooks_with_one_id_are_refused(tmp_path):
+    (tmp_path / "leak.toml").write_text((playbook_dir() / "data_leak.toml").read_text(encoding="utf-8")
+                                        .replace('id = "worst_case.data_leak"', 'id = "routine"'), encoding="utf-8")
+    with pytest.raises(PlaybookError, match=r"id 'routine' is also the id of"):
+        load_playbooks(tmp_path)
 
 
 def test_every_modifier_combination_adapts_every_playbook(books):
@@ -341,3 +359,17 @@ def test_every_modifier_combination_adapts_every_playbook(books):
     for decision, emotion, intensity in itertools.product(decisions(), EMOTIONS, INTENSITIES):
         pb = books.for_result(result(*decision, emotion=emotion, intensity=intensity, flags=FLAGS))
         assert len(pb.steps) == len(set(pb.steps))
+
+
+def test_markdown_nests_the_details_of_step_ten_and_later(books):
+    pb = books.for_result(result("worst_case", "product_accident", emotion="anger", intensity="high", flags=("legal",)))
+    assert len(pb.steps) >= 10
+    lines = render_playbook(pb, "markdown").splitlines()
+    ten = lines.index(next(line for line in lines if line.startswith("10. ")))
+    assert lines[ten + 1].startswith("    - なぜ: ")  # four spaces: under "10. ", not a new list
+
+
+def test_health_comes_before_everything_said_to_an_injured_customer(books):
+    pb = books.for_result(result("worst_case", "product_accident", emotion="anger", intensity="high"))
+    first_talk = next(s for s in pb.steps if "体" in s.action or "遮らず" in s.action)
+    assert "お体" in first_talk.action

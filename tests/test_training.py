@@ -172,7 +172,8 @@ def test_evaluate_gives_a_report_for_notebooks(model, small):
 def test_set_worst_case_recall_reaches_the_target_and_reports_the_cost(small):
     m = train(small, **FAST)
     dev = small[small["split"] == "dev"]
-    cost = m.set_worst_case_recall(1.0, dev)
+    with pytest.warns(UserWarning, match=r"only \d+ worst_case rows: too few to set a threshold for recall 1.0"):
+        cost = m.set_worst_case_recall(1.0, dev)
     assert cost["recall"] == 1.0 and cost["threshold"] <= cost["previous_threshold"]
     assert cost["precision"] <= cost["previous_precision"] + 1e-9 and cost["worst_case_rows"] > 0
     assert m.worst_threshold_ == pytest.approx(cost["threshold"], abs=1e-6)
@@ -201,7 +202,8 @@ def test_save_load_round_trip_keeps_provenance_and_predictions(model, small, tmp
     save_model(model, tmp_path / "m", metrics=report)
     meta = json.loads((tmp_path / "m" / "meta.json").read_text(encoding="utf-8"))
     assert meta["data_sha256"] == model.training_data_["sha256"] and meta["training_data"]["rows"] > 0
-    assert meta["metrics"]["n"] == report.n and meta["metrics"]["tier_macro_f1"] == report.metrics["tier_macro_f1"]
+    ev = meta["metrics"]["evaluation"]
+    assert ev["n"] == report.n and ev["tier_macro_f1"] == report.metrics["tier_macro_f1"]
     loaded = load_model(tmp_path / "m")
     texts = small["text"].head(20).tolist()
     assert [r.to_dict() for r in loaded.triage_many(texts)] == [r.to_dict() for r in model.triage_many(texts)]
@@ -248,3 +250,93 @@ def test_the_default_models_reported_test_figures_are_reproducible(corpus):
     for key in ("worst_case_recall", "worst_case_precision", "tier_macro_f1", "flags_f1"):
         assert report.metrics[key] == pytest.approx(card[key], abs=1e-4), key
     assert np.isfinite(report.details["calibration_ece"])
+
+
+# --- regressions found in review ----------------------------------------------------------------
+
+def test_macro_f1_counts_only_classes_present_and_undefined_recall_is_none():
+    rows = pd.DataFrame({"tier": ["routine", "serious"], "category": ["", ""], "emotion": ["anger", "anger"],
+                         "intensity": ["low", "low"], "flags": ["", ""]})
+    preds = [{"tier": "routine", "category": None, "emotion": "anger", "intensity": "low", "flags": []},
+             {"tier": "serious", "category": None, "emotion": "anger", "intensity": "low", "flags": []}]
+    m = score_predictions(rows, preds)
+    assert m["tier_macro_f1"] == 1.0 and m["emotion_macro_f1"] == 1.0  # as sklearn's f1_score(average="macro")
+    assert m["worst_case_recall"] is None and m["worst_case_precision"] is None
+
+
+def test_confident_rows_are_not_called_uncertain(model, corpus):
+    texts = corpus[corpus["split"] == "test"]["text"].head(120).tolist()
+    picked = select_for_labelling(model, texts, n=120)
+    p = model.predict_proba(picked["text"].tolist())["tier"]
+    confident = (p.max(axis=1) > 0.95) & (p[:, 2] < 0.01)
+    assert (picked["uncertainty"][confident] < 0.5).all()
+
+
+def test_train_survives_classes_a_team_does_not_have(small):
+    rows = small[small["split"] == "train"]
+    leaks_only = rows[(rows["tier"] != "worst_case") | (rows["category"] == "data_leak")]
+    with pytest.warns(UserWarning, match=r"few rows for category product_accident \(0\)"):
+        m = train(leaks_only, **FAST)
+    assert m.triage("充電中にスマホが発火して、子どもが手をやけどしました").tier in ("routine", "serious", "worst_case")
+
+
+def test_rows_without_a_split_are_reported_not_silently_dropped(small):
+    rows = small.copy()
+    rows.loc[rows.index[:10], "split"] = ""
+    with pytest.warns(UserWarning, match=r"10 row\(s\) have an empty split and were not used"):
+        train(rows, **FAST)
+
+
+def test_labels_from_pandas_na_and_flag_lists_are_read(model, small):
+    dev = small[small["split"] == "dev"].copy()
+    dev["flags"] = [f.split(";") if f else [] for f in dev["flags"]]
+    a = evaluate(model, dev.convert_dtypes())
+    b = evaluate(model, small[small["split"] == "dev"])
+    assert a.metrics == b.metrics
+
+
+def test_fit_accepts_a_plain_read_csv_frame(tmp_path, small):
+    rows = small[small["split"] == "train"]
+    rows.to_csv(tmp_path / "r.csv", index=False)
+    df = pd.read_csv(tmp_path / "r.csv")  # empty category / flags become NaN
+    m = TriageModel(**FAST).fit(df["text"].tolist(), df)
+    assert m.triage("請求が二重になっています").tier in ("routine", "serious", "worst_case")
+
+
+def test_a_failed_save_keeps_the_model_already_there(model, tmp_path):
+    save_model(model, tmp_path / "m")
+    before = (tmp_path / "m" / "meta.json").read_bytes()
+    with pytest.raises(TypeError, match="not JSON serialisable"):
+        save_model(model, tmp_path / "m", metrics={"test": {"x": object()}})
+    assert (tmp_path / "m" / "meta.json").read_bytes() == before and load_model(tmp_path / "m") is not None
+    assert not list((tmp_path / "m").glob("*.tmp"))
+
+
+def test_numpy_params_from_a_grid_search_save(small, tmp_path):
+    m = train(small, **FAST)
+    m.set_params(min_df=np.int64(2))
+    save_model(m, tmp_path / "m")
+    assert json.loads((tmp_path / "m" / "meta.json").read_text(encoding="utf-8"))["params"]["min_df"] == 2
+
+
+def test_refitting_after_triage_uses_the_new_weights(small):
+    rows = small[small["split"] == "train"]
+    m = TriageModel(**FAST).fit(rows["text"].tolist(), rows)
+    m.triage("請求が二重になっています")
+    m.set_params(max_word_features=1000, max_char_features=2000).fit(rows["text"].tolist(), rows)
+    assert m.triage("請求が二重になっています").evidence is not None
+
+
+def test_evaluate_refuses_empty_data(model, small):
+    with pytest.raises(TrainingDataError, match="no labelled rows to evaluate on"):
+        evaluate(model, small.head(0))
+
+
+def test_cli_train_refuses_a_file_as_output_before_training(small, tmp_path):
+    data = tmp_path / "ours.csv"
+    small.to_csv(data, index=False)
+    (tmp_path / "afile").write_text("x")
+    out = run("train", str(data), "-o", str(tmp_path / "afile"))
+    assert out.returncode == 1 and "exists and is not a directory" in out.stderr and "Traceback" not in out.stderr
+    ev = run("evaluate", str(data))
+    assert ev.returncode == 0 and "use --split test for an honest figure" in ev.stderr

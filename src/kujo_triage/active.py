@@ -64,7 +64,10 @@ def select_for_labelling(model: Any, data: "pd.DataFrame | Sequence[str]", n: in
     top2 = np.sort(p, axis=1)[:, -2:]
     between = 1.0 - (top2[:, 1] - top2[:, 0])
     thr = float(model.worst_threshold_)
-    near = 1.0 - np.abs(p[:, _WORST] - thr) / max(thr, 1.0 - thr)
+    # distance to the threshold as a share of the room on that side of it: p_worst = 0 is as far
+    # below a threshold of 0.12 as p_worst = 1 is above it
+    side = np.where(p[:, _WORST] < thr, thr, 1.0 - thr)
+    near = 1.0 - np.abs(p[:, _WORST] - thr) / np.maximum(side, 1e-9)
     uncertainty = np.maximum(between, near)
     worst = p[:, _WORST] >= thr
     predicted = np.where(worst, WORST_CASE,

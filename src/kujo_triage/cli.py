@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ._version import __version__
 from .corpus import describe, read_corpus
@@ -134,7 +135,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from .training import train
 
     t0 = time.monotonic()
-    rows = load_labelled(args.data, text_column=args.text_column)
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise _usage(f"-o {args.output}: exists and is not a directory; give a directory for the model")
+    rows = load_labelled(args.data, text_column=args.text_column, encoding=args.encoding)
     has_split = "split" in rows.columns and rows["split"].str.len().gt(0).any()
     used = int((rows["split"] == "train").sum()) if has_split else len(rows)
     _note(f"{args.data}: {len(rows):,} labelled rows, all valid; training on "
@@ -173,7 +177,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         from .persist import load_model
 
         model = load_model(args.model)
-    rows = load_labelled(args.data, text_column=args.text_column)
+    rows = load_labelled(args.data, text_column=args.text_column, encoding=args.encoding)
+    if not args.split and "split" in rows.columns and rows["split"].isin(["train", "dev"]).any():
+        _note(f"note: {args.data} has a split column and --split was not given, so train/dev rows are scored "
+              "too; use --split test for an honest figure")
     if args.split:
         if "split" not in rows.columns:
             raise _usage(f"--split {args.split}: {args.data} has no split column; drop --split to use every row")
@@ -218,8 +225,10 @@ def _cmd_info(args: argparse.Namespace) -> int:
     print(f"model hash  {meta.get('model_sha256')}")
     learned = meta.get("learned", {})
     if learned:
-        print(f"threshold   worst_case {learned.get('worst_case_threshold'):.4f} "
-              f"(target recall {meta.get('params', {}).get('worst_case_recall')}), "
+        tuned = learned.get("worst_case_threshold_tuned")
+        target = (f"set for recall {tuned['recall']} on {tuned['rows']:,} labelled rows" if tuned else
+                  f"target recall {meta.get('params', {}).get('worst_case_recall')} on out-of-fold training predictions")
+        print(f"threshold   worst_case {learned.get('worst_case_threshold'):.4f} ({target}), "
               f"{learned.get('n_features'):,} features")
     from .evaluation import HEADLINE
 
@@ -319,6 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("data", help="labelled CSV (UTF-8)")
     tr.add_argument("-o", "--output", required=True, metavar="DIR", help="where to save the model")
     tr.add_argument("--text-column", default="text", metavar="COL", help="the message column (default: text)")
+    tr.add_argument("--encoding", default="utf-8-sig", help="file encoding (default: utf-8-sig; cp932 for Excel)")
     tr.add_argument("--base", choices=("default",), help="also train on the shipped corpus's train split")
     tr.add_argument("--random-state", type=int, default=0, help="seed (same data + seed = same model)")
     tr.add_argument("--worst-case-recall", type=float, metavar="R",
@@ -337,6 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", metavar="DIR", help="a model directory (default: the shipped model)")
     ev.add_argument("--split", choices=("train", "dev", "test"), help="only the rows of this split")
     ev.add_argument("--text-column", default="text", metavar="COL", help="the message column (default: text)")
+    ev.add_argument("--encoding", default="utf-8-sig", help="file encoding (default: utf-8-sig; cp932 for Excel)")
     ev.add_argument("--json", action="store_true", help="everything as JSON")
     ev.set_defaults(func=_cmd_evaluate)
 
@@ -384,7 +395,13 @@ def main(argv: list[str] | None = None) -> int:
         previous = None
     try:
         return args.func(args)
-    except (KujoTriageError, FileNotFoundError) as e:
+    except BrokenPipeError:
+        # the reader went away (``kujo-triage … | head``): stop quietly, as Unix tools do
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except (KujoTriageError, OSError) as e:
         print(f"kujo-triage: error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -395,12 +412,6 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print("kujo-triage: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # the reader went away (``kujo-triage … | head``): stop quietly, as Unix tools do
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -107,8 +107,17 @@ def _read_csv_records(path: Path, encoding: str) -> tuple[list[str], list[tuple[
         raise CorpusError(str(path), message=(
             f"{path}: cannot be decoded as {encoding} ({e.reason} at byte {e.start}). "
             "Labelled data is UTF-8; re-save it as UTF-8, or pass encoding='cp932' "
-            "for a file saved by Japanese Excel.")) from e
+            "(--encoding cp932 on the command line) for a file saved by Japanese Excel.")) from e
     return [h.strip() for h in header], records
+
+
+def _as_cell(value: object) -> str:
+    """A DataFrame cell as the CSV text it stands for: missing → "", a list of flags → "a;b"."""
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ";".join(str(v) for v in value)
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
+        return ""
+    return str(value)
 
 
 def read_corpus(data: DataLike, *, require_split: bool = False, encoding: str = "utf-8-sig") -> pd.DataFrame:
@@ -164,7 +173,7 @@ def read_corpus(data: DataLike, *, require_split: bool = False, encoding: str = 
             f"A labelled dataset needs {', '.join(REQUIRED_COLUMNS)} (see LABELING.md §5)."))
 
     for col in df.columns:
-        df[col] = df[col].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
+        df[col] = df[col].map(_as_cell)
     for col in ("tier", "category", "emotion", "intensity", "flags", "split", "id"):
         if col in df.columns:
             df[col] = df[col].str.strip()

@@ -39,8 +39,12 @@ def _confusion(truth: Sequence[str], pred: Sequence[str], classes: Sequence[str]
     return m.tolist()
 
 
-def _macro_f1(table: dict[str, dict[str, float]]) -> float:
-    return round(float(np.mean([v["f1"] for v in table.values()])), 4)
+def _macro_f1(table: dict[str, dict[str, float]], pred: Sequence[str]) -> float | None:
+    """Mean F1 over the classes present in the truth or the predictions (scikit-learn's rule):
+    a class with no rows and no predictions says nothing and does not count as 0."""
+    predicted = set(pred)
+    present = [v["f1"] for c, v in table.items() if v["support"] or c in predicted]
+    return round(float(np.mean(present)), 4) if present else None
 
 
 def score_predictions(rows: Any, predictions: Sequence[dict[str, Any]],
@@ -73,13 +77,14 @@ def score_predictions(rows: Any, predictions: Sequence[dict[str, Any]],
 
     out: dict[str, Any] = {
         "n": n,
-        "worst_case_recall": worst["recall"],
-        "worst_case_precision": worst["precision"],
-        "tier_macro_f1": _macro_f1(tier),
+        # undefined (None), not 0, without worst_case rows / without worst_case predictions
+        "worst_case_recall": worst["recall"] if worst_t.any() else None,
+        "worst_case_precision": worst["precision"] if worst_p.any() else None,
+        "tier_macro_f1": _macro_f1(tier, pred_tier),
         "category_accuracy": round(float(np.mean([a == b for a, b in zip(true_cat, pred_cat)])), 4) if true_cat else None,
         "category_accuracy_end_to_end": round(float(np.mean([a == b for a, b in zip(true_cat, pred_cat_e2e)])), 4) if true_cat else None,
-        "emotion_macro_f1": _macro_f1(emotion),
-        "intensity_macro_f1": _macro_f1(intensity),
+        "emotion_macro_f1": _macro_f1(emotion, [p["emotion"] for p in predictions]),
+        "intensity_macro_f1": _macro_f1(intensity, [p["intensity"] for p in predictions]),
         "flags_f1": flags_micro["f1"],
         "per_class": {"tier": tier, "category": _per_class(true_cat, pred_cat, CATEGORIES), "emotion": emotion,
                       "intensity": intensity, "flags": flags},
@@ -199,8 +204,9 @@ class Report:
         pr = self.pr_frame()
         ax = ax or plt.subplots(figsize=(5, 4))[1]
         ax.plot(pr["recall"], pr["precision"], label="worst_case")
-        ax.scatter([self.metrics["worst_case_recall"]], [self.metrics["worst_case_precision"]], color="red", zorder=3,
-                   label=f"threshold {self.details.get('worst_case_threshold', float('nan')):.3f}")
+        if self.metrics["worst_case_recall"] is not None and self.metrics["worst_case_precision"] is not None:
+            ax.scatter([self.metrics["worst_case_recall"]], [self.metrics["worst_case_precision"]], color="red",
+                       zorder=3, label=f"threshold {self.details.get('worst_case_threshold', float('nan')):.3f}")
         ax.set_xlabel("recall")
         ax.set_ylabel("precision")
         ax.set_xlim(0, 1.01)
@@ -263,6 +269,10 @@ def evaluate(model: Any, data: Any, *, text_column: str = "text") -> Report:
     from .corpus import load_labelled
 
     rows = load_labelled(data, text_column=text_column)
+    if rows.empty:
+        from .errors import TrainingDataError
+
+        raise TrainingDataError("no labelled rows to evaluate on; give a file or DataFrame with rows")
     details = evaluate_dict(model, rows)
     metrics = {k: details[k] for k in HEADLINE}
     return Report(metrics=metrics, n=len(rows), details=details)

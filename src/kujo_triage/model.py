@@ -101,6 +101,7 @@ class TriageModel:
             if name not in valid:
                 raise ValueError(f"invalid parameter {name!r} for TriageModel; valid: {', '.join(valid)}")
             setattr(self, name, value)
+        self.__dict__.pop("_directions", None)
         return self
 
     def __sklearn_tags__(self) -> Any:
@@ -137,6 +138,7 @@ class TriageModel:
 
         if isinstance(texts, str):
             raise TypeError("fit expected a sequence of texts, got a single str")
+        self.__dict__.pop("_directions", None)  # evidence directions of an earlier fit
         texts = [check_text(t, f"texts[{i}]") for i, t in enumerate(texts)]
         y = _label_arrays(labels, len(texts))
         docs = self._docs(texts)
@@ -165,12 +167,17 @@ class TriageModel:
         for name, classes in _HEADS:
             target = y[name]
             mask = target >= 0
-            clf = LogisticRegression(C=self.C, max_iter=2000, class_weight="balanced")
-            clf.fit(X[mask], target[mask])
             coef = np.zeros((len(classes), X.shape[1]))
             icpt = np.full(len(classes), -30.0)  # a class never seen in training stays impossible
-            coef[clf.classes_] = clf.coef_ if len(clf.classes_) > 2 else np.vstack([-clf.coef_, clf.coef_]) / 2
-            icpt[clf.classes_] = clf.intercept_ if len(clf.classes_) > 2 else np.array([-clf.intercept_[0], clf.intercept_[0]]) / 2
+            seen = np.unique(target[mask])
+            if len(seen) == 1:  # one class only (e.g. a team with data leaks only): always that class
+                icpt[seen[0]] = 0.0
+            elif len(seen) > 1:
+                clf = LogisticRegression(C=self.C, max_iter=2000, class_weight="balanced")
+                clf.fit(X[mask], target[mask])
+                coef[clf.classes_] = clf.coef_ if len(clf.classes_) > 2 else np.vstack([-clf.coef_, clf.coef_]) / 2
+                icpt[clf.classes_] = (clf.intercept_ if len(clf.classes_) > 2
+                                      else np.array([-clf.intercept_[0], clf.intercept_[0]]) / 2)
             cols.append(coef)
             bias.append(icpt)
             slices[name] = (k, k + len(classes))
@@ -301,7 +308,7 @@ class TriageModel:
 
         truth = list(labels["tier"].tolist() if hasattr(labels["tier"], "tolist") else labels["tier"])
         pred = [r.tier for r in self.triage_many(list(texts))]
-        return float(f1_score(truth, pred, labels=list(TIERS), average="macro", zero_division=0))
+        return float(f1_score(truth, pred, average="macro", zero_division=0))  # classes present, as sklearn
 
     def set_worst_case_recall(self, recall: float, data: Any, *, text_column: str = "text") -> dict[str, float]:
         """Move the worst_case threshold to reach ``recall`` on labelled ``data``; report the cost.
@@ -337,6 +344,14 @@ class TriageModel:
         truth = (rows["tier"] == WORST_CASE).to_numpy()
         if not truth.any():
             raise OptionError("set_worst_case_recall needs labelled rows with some worst_case rows; got none")
+        needed = int(np.ceil(1.0 / (1.0 - recall))) if recall < 1 else 50
+        if truth.sum() < needed:
+            import warnings
+
+            warnings.warn(f"only {int(truth.sum())} worst_case rows: too few to set a threshold for recall {recall} "
+                          f"(about {needed} or more are needed); the new threshold follows a handful of rows and "
+                          "may miss many worst cases on new text. Tune on a larger dev split.",
+                          UserWarning, stacklevel=2)
         p = self.predict_proba(rows["text"].tolist())["tier"][:, _WORST]
 
         def at(threshold: float) -> tuple[float, float]:
@@ -347,7 +362,8 @@ class TriageModel:
         ranked = np.sort(p[truth])
         k = int(np.floor((1.0 - recall) * len(ranked) + 1e-9))
         self.worst_threshold_ = float(ranked[min(k, len(ranked) - 1)])
-        self.worst_case_recall = float(recall)
+        # a learned attribute, not the constructor parameter: get_params/clone keep meaning "fit with this"
+        self.worst_threshold_tuned_ = {"recall": float(recall), "rows": int(len(rows)), "worst_case_rows": int(truth.sum())}
         new_r, new_p = at(self.worst_threshold_)
         old_r, old_p = at(old)
         return {"threshold": round(self.worst_threshold_, 6), "recall": round(new_r, 4), "precision": round(new_p, 4),
@@ -470,12 +486,25 @@ def _label_arrays(labels: Any, n: int) -> dict[str, np.ndarray]:
             raise ValueError(f"labels[{name!r}] has {len(values)} entries for {n} texts")
         return values
 
+    def blank(v: Any) -> bool:  # "", None, NaN and pd.NA (pd.read_csv gives NaN for empty cells)
+        if isinstance(v, str):
+            return not v.strip()
+        if v is None or isinstance(v, (list, tuple)):
+            return v is None
+        import pandas as pd  # training only; scoring never comes here
+
+        return bool(pd.isna(v))
+
     out: dict[str, np.ndarray] = {}
     for name, classes in _HEADS:
         index = {c: i for i, c in enumerate(classes)}
         vals = column(name)
         if name == "category":
-            out[name] = np.array([index[v] if v else -1 for v in vals])
+            bad = sorted({str(v) for v in vals if not blank(v)} - set(classes))
+            if bad:
+                raise ValueError(f"labels['category'] has unknown value(s) {', '.join(bad)}; "
+                                 f"expected {', '.join(classes)} or empty")
+            out[name] = np.array([-1 if blank(v) else index[v] for v in vals])
         else:
             bad = sorted({str(v) for v in vals} - set(classes))
             if bad:
@@ -483,8 +512,10 @@ def _label_arrays(labels: Any, n: int) -> dict[str, np.ndarray]:
             out[name] = np.array([index[v] for v in vals])
     flags = np.zeros((n, len(FLAGS)), dtype=int)
     for i, v in enumerate(column("flags")):
-        items = v.split(";") if isinstance(v, str) else list(v or ())
-        for f in (x.strip() for x in items):
+        items = v.split(";") if isinstance(v, str) else [] if blank(v) else list(v)
+        for f in (str(x).strip() for x in items):
+            if f not in FLAGS and f:
+                raise ValueError(f"labels['flags'][{i}] has unknown flag {f!r}; expected some of {', '.join(FLAGS)}")
             if f:
                 flags[i, FLAGS.index(f)] = 1
     out["flags"] = flags

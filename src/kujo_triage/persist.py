@@ -48,7 +48,7 @@ def save_model(model: Any, path: str | os.PathLike[str], *, data_sha256: str | N
     """Write ``model`` to the directory ``path`` (created if needed) and return it.
 
     ``data_sha256`` (the training data's hash; by default the one ``train`` recorded) and
-    ``metrics`` (e.g. ``evaluate(model, test).as_dict()``) go into ``meta.json`` beside the
+    ``metrics`` (a Report from ``evaluate``, or ``{"dev": {...}, "test": {...}}``) go into ``meta.json`` beside the
     versions, the label sets, the parameters and the model file's own hash. The model file is
     written under a temporary name first, so an interrupted save never leaves a file that
     looks complete.
@@ -57,33 +57,52 @@ def save_model(model: Any, path: str | os.PathLike[str], *, data_sha256: str | N
 
     model._check_fitted()
     if hasattr(metrics, "metrics") and hasattr(metrics, "n"):  # a Report from evaluate()
-        metrics = {"n": metrics.n, **metrics.metrics}
+        metrics = {"evaluation": {"n": metrics.n, **metrics.metrics}}
+    elif metrics and any(k in metrics for k in ("worst_case_recall", "tier_macro_f1")):
+        metrics = {"evaluation": metrics}  # one flat dict of metrics: keep the "name → metrics" shape
     path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ModelFileError(f"{path}: exists and is not a directory; give a directory for the model")
     path.mkdir(parents=True, exist_ok=True)
-    tmp = path / (MODEL_FILE + ".tmp")
-    # protocol 4 and a fixed compression level keep the file byte-identical across runs
-    joblib.dump(model, tmp, compress=3, protocol=4)
-    os.replace(tmp, path / MODEL_FILE)
-    meta = {
-        "format": 1,
-        "versions": _versions(),
-        "dictionary": model._tokenizer.dictionary(),
-        "labels": {"tier": list(TIERS), "category": list(CATEGORIES), "emotion": list(EMOTIONS),
-                   "intensity": list(INTENSITIES), "flags": list(FLAGS)},
-        "params": {k: list(v) if isinstance(v, tuple) else v for k, v in model.get_params().items()},
-        "learned": {"n_features": int(model.n_features_), "temperature": model.temperature_,
-                    "worst_case_threshold": model.worst_threshold_, "flag_thresholds": model.flag_thresholds_,
-                    "flag_method": model.flag_method_, "flag_oof_f1": model.flag_oof_f1_},
-        "data_sha256": data_sha256 or getattr(model, "training_data_", {}).get("sha256"),
-        "training_data": getattr(model, "training_data_", None),
-        "model_sha256": _sha256(path / MODEL_FILE),
-        "metrics": metrics or {},
-        **(extra or {}),
-    }
-    with open(path / META_FILE, "w", encoding="utf-8") as f:
-        json.dump(meta, f, ensure_ascii=False, indent=2)
-        f.write("\n")
+    # Everything is written to temporary files first, so a failure (an unserialisable value, a
+    # full disk) leaves an earlier model in this directory as it was.
+    tmp_model, tmp_meta = path / (MODEL_FILE + ".tmp"), path / (META_FILE + ".tmp")
+    try:
+        # protocol 4 and a fixed compression level keep the file byte-identical across runs
+        joblib.dump(model, tmp_model, compress=3, protocol=4)
+        meta = {
+            "format": 1,
+            "versions": _versions(),
+            "dictionary": model._tokenizer.dictionary(),
+            "labels": {"tier": list(TIERS), "category": list(CATEGORIES), "emotion": list(EMOTIONS),
+                       "intensity": list(INTENSITIES), "flags": list(FLAGS)},
+            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in model.get_params().items()},
+            "learned": {"n_features": int(model.n_features_), "temperature": model.temperature_,
+                        "worst_case_threshold": model.worst_threshold_, "flag_thresholds": model.flag_thresholds_,
+                        "flag_method": model.flag_method_, "flag_oof_f1": model.flag_oof_f1_,
+                        "worst_case_threshold_tuned": getattr(model, "worst_threshold_tuned_", None)},
+            "data_sha256": data_sha256 or (getattr(model, "training_data_", None) or {}).get("sha256"),
+            "training_data": getattr(model, "training_data_", None),
+            "model_sha256": _sha256(tmp_model),
+            "metrics": metrics or {},
+            **(extra or {}),
+        }
+        with open(tmp_meta, "w", encoding="utf-8") as f:
+            json.dump(meta, f, ensure_ascii=False, indent=2, default=_plain)
+            f.write("\n")
+        os.replace(tmp_model, path / MODEL_FILE)
+        os.replace(tmp_meta, path / META_FILE)
+    finally:
+        for tmp in (tmp_model, tmp_meta):
+            tmp.unlink(missing_ok=True)
     return path
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and arrays (e.g. a C from GridSearchCV's best_params_) as plain JSON values."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def read_meta(path: str | os.PathLike[str]) -> dict[str, Any]:

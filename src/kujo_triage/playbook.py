@@ -108,7 +108,20 @@ def _one_of(where: str, key: str, value: str, allowed: tuple[str, ...] | set[str
     return value
 
 
+def _known(where: str, data: dict, allowed: tuple[str, ...]) -> None:
+    """A misspelt key would silently drop what it holds (a step, a duty): refuse it instead."""
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise PlaybookError(f"{where}: unknown key(s) {', '.join(unknown)}; expected only {', '.join(allowed)}")
+
+
+_PLAYBOOK_KEYS = ("id", "title", "tier", "category", "first_response", "escalate_to", "summary", "donts",
+                  "draft", "steps", "follow_up", "obligations")
+_MODIFIER_KEYS = ("id", "enabled", "when", "escalate_to", "donts", "reply", "steps")
+
+
 def _step(where: str, data: dict, seeds: set[str], added_by: str = "") -> PlaybookStep:
+    _known(where, data, _STEP_KEYS + (("place",) if added_by else ()))
     fields = {k: _text(where, data, k) for k in _STEP_KEYS}
     _one_of(where, "phase", fields["phase"], PHASES)
     _one_of(where, "seed", fields["seed"], seeds, f" (listed in {SEEDS_FILE})")
@@ -151,7 +164,7 @@ class Modifier:
                 and (self.flag is None or self.flag in flags))
 
 
-def _modifiers(path: Path, seeds: set[str], base: dict[str, Modifier]) -> dict[str, Modifier]:
+def _modifiers(path: Path, seeds: set[str], base: dict[str, Modifier], label: str = "") -> dict[str, Modifier]:
     data = _read_toml(path)
     found = dict(base)
     seen: set[str] = set()
@@ -161,11 +174,15 @@ def _modifiers(path: Path, seeds: set[str], base: dict[str, Modifier]) -> dict[s
         if mid in seen:
             raise PlaybookError(f"{where}: key 'id': {mid!r} is used twice in this file; ids must be unique")
         seen.add(mid)
+        _known(where, raw, _MODIFIER_KEYS)
         enabled = raw.get("enabled", True)
         if not isinstance(enabled, bool):
             raise PlaybookError(f"{where}: key 'enabled': expected true or false, got {_got(enabled)}")
         if not enabled:
-            found.pop(mid, None)
+            if mid not in found:
+                raise PlaybookError(f"{where}: enabled = false for {mid!r}, which is not a modifier; the ids are "
+                                    f"{', '.join(found)}")
+            found.pop(mid)
             continue
         when = raw.get("when")
         if not isinstance(when, dict) or not when:
@@ -184,24 +201,27 @@ def _modifiers(path: Path, seeds: set[str], base: dict[str, Modifier]) -> dict[s
             _one_of(where, "when.intensity", x, INTENSITIES)
         flag = _one_of(where, "when.flag", _text(where, when, "flag"), FLAGS) if "flag" in when else None
         steps = []
-        for j, s in enumerate(_tables(where, raw, "steps", required=False)):
-            place = s.get("place", "last")
+        for j, st in enumerate(_tables(where, raw, "steps", required=False)):
+            place = st.get("place", "last")
             _one_of(f"{where}: steps[{j}]", "place", place, ("first", "last"))
-            body = {k: v for k, v in s.items() if k != "place"}
-            steps.append((place, _step(f"{where}: steps[{j}]", body, seeds, added_by=mid)))
+            steps.append((place, _step(f"{where}: steps[{j}]", st, seeds, added_by=mid)))
         reply = _text(where, raw, "reply") if "reply" in raw else None
+        if not (raw.get("steps") or raw.get("escalate_to") or raw.get("donts") or reply):
+            raise PlaybookError(f"{where}: modifier {mid!r} changes nothing; give steps, escalate_to, donts or "
+                                "reply (or enabled = false to switch a shipped one off)")
         found[mid] = Modifier(
             id=mid, emotion=emotion, intensity=intensity, flag=flag, steps=tuple(steps),
             escalate_to=_texts(where, raw, "escalate_to", required=False),
-            donts=_texts(where, raw, "donts", required=False), reply=reply, source_file=path.name,
+            donts=_texts(where, raw, "donts", required=False), reply=reply, source_file=label or path.name,
         )
     return found
 
 
-def parse_playbook(path: Path, seeds: set[str], frame: dict[str, str]) -> Playbook:
+def parse_playbook(path: Path, seeds: set[str], frame: dict[str, str], label: str = "") -> Playbook:
     """Read and check one playbook file; raise PlaybookError naming the file and key."""
     data = _read_toml(path)
     where = str(path)
+    _known(where, data, _PLAYBOOK_KEYS)
     tier = _one_of(where, "tier", _text(where, data, "tier"), TIERS)
     category = data.get("category")
     if tier == WORST_CASE:
@@ -220,10 +240,13 @@ def parse_playbook(path: Path, seeds: set[str], frame: dict[str, str]) -> Playbo
         if PHASES.index(steps[i].phase) < PHASES.index(steps[i - 1].phase):
             raise PlaybookError(f"{where}: steps[{i}]: key 'phase': {steps[i].phase!r} comes after "
                                 f"{steps[i - 1].phase!r}; list steps in phase order ({' → '.join(PHASES)})")
-    follow = [FollowUp(**{k: _text(f"{where}: follow_up[{i}]", f, k) for k in _FOLLOW_KEYS})
-              for i, f in enumerate(_tables(where, data, "follow_up", required=True))]
-    obligations = [Obligation(**{k: _text(f"{where}: obligations[{i}]", o, k) for k in _OBLIGATION_KEYS})
-                   for i, o in enumerate(_tables(where, data, "obligations", required=False))]
+    follow, obligations = [], []
+    for i, f in enumerate(_tables(where, data, "follow_up", required=True)):
+        _known(f"{where}: follow_up[{i}]", f, _FOLLOW_KEYS)
+        follow.append(FollowUp(**{k: _text(f"{where}: follow_up[{i}]", f, k) for k in _FOLLOW_KEYS}))
+    for i, o in enumerate(_tables(where, data, "obligations", required=False)):
+        _known(f"{where}: obligations[{i}]", o, _OBLIGATION_KEYS)
+        obligations.append(Obligation(**{k: _text(f"{where}: obligations[{i}]", o, k) for k in _OBLIGATION_KEYS}))
     for i, o in enumerate(obligations):
         if not o.source.startswith(("http://", "https://")):
             raise PlaybookError(f"{where}: obligations[{i}]: key 'source': expected the URL of the public "
@@ -232,6 +255,7 @@ def parse_playbook(path: Path, seeds: set[str], frame: dict[str, str]) -> Playbo
     if not isinstance(draft, dict):
         raise PlaybookError(f"{where}: key 'draft': expected a [draft] table with "
                             f"{', '.join(_DRAFT_KEYS)} and confirm, got {_got(draft)}")
+    _known(f"{where}: draft", draft, _DRAFT_KEYS + ("confirm",))
     parts = {k: _text(f"{where}: draft", draft, k) for k in _DRAFT_KEYS}
     missing = [p for p in _NEXT_CONTACT_NEEDS if p not in parts["next_contact"]]
     if missing:
@@ -240,7 +264,8 @@ def parse_playbook(path: Path, seeds: set[str], frame: dict[str, str]) -> Playbo
     reply = ReplyTemplate(extra=(), confirm=_texts(f"{where}: draft", draft, "confirm"), **parts, **frame)
     return Playbook(
         **head, tier=tier, category=category, escalate_to=escalate_to, summary=summary, steps=tuple(steps),
-        donts=donts, follow_up=tuple(follow), reply=reply, obligations=tuple(obligations), source_file=path.name,
+        donts=donts, follow_up=tuple(follow), reply=reply, obligations=tuple(obligations),
+        source_file=label or path.name,
     )
 
 
@@ -248,10 +273,10 @@ def _playbook_files(directory: Path) -> list[Path]:
     return [p for p in sorted(directory.glob("*.toml")) if p.name not in _SPECIAL]
 
 
-def _parse_dir(directory: Path, seeds: set[str], frame: dict[str, str]) -> dict[Decision, Playbook]:
+def _parse_dir(directory: Path, seeds: set[str], frame: dict[str, str], team: bool = False) -> dict[Decision, Playbook]:
     found: dict[Decision, Playbook] = {}
     for path in _playbook_files(directory):
-        pb = parse_playbook(path, seeds, frame)
+        pb = parse_playbook(path, seeds, frame, label=str(path) if team else "")
         key = (pb.tier, pb.category)
         if key in found:
             raise PlaybookError(f"{path}: a second playbook for {_name(key)} (the first is "
@@ -383,10 +408,16 @@ def load_playbooks(path: str | os.PathLike[str] | None = None) -> PlaybookSet:
         frame = _frame(team / REPLY_FILE, frame)
     modifiers = _modifiers(shipped / MODIFIERS_FILE, seeds, {})
     if team is not None and (team / MODIFIERS_FILE).is_file():
-        modifiers = _modifiers(team / MODIFIERS_FILE, seeds, modifiers)
+        modifiers = _modifiers(team / MODIFIERS_FILE, seeds, modifiers, label=str(team / MODIFIERS_FILE))
     books = _parse_dir(shipped, seeds, frame)
     if team is not None:
-        books.update(_parse_dir(team, seeds, frame))
+        books.update(_parse_dir(team, seeds, frame, team=True))
+    ids: dict[str, Playbook] = {}
+    for pb in books.values():
+        if pb.id in ids:
+            raise PlaybookError(f"{pb.source_file}: id {pb.id!r} is also the id of {ids[pb.id].source_file}; "
+                                "every playbook needs its own id (it names the playbook in scored exports)")
+        ids[pb.id] = pb
     missing = [d for d in decisions() if d not in books]
     if missing:
         raise PlaybookError("no playbook for " + ", ".join(map(_name, missing)) + f" in {shipped}; reinstall kujo-triage")

@@ -29,16 +29,19 @@ def render_playbook(playbook: Playbook, format: str = "text") -> str:
     _check(format)
     md = format == "markdown"
     h = (lambda s: f"### {s}") if md else (lambda s: f"{s}:")
-    out = [f"## {playbook.title} (`{playbook.id}`)" if md else f"{playbook.title} [{playbook.id}]", playbook.summary]
+    gap = [""] if md else []  # Markdown needs a blank line between paragraphs
+    out = [f"## {playbook.title} (`{playbook.id}`)" if md else f"{playbook.title} [{playbook.id}]", *gap,
+           playbook.summary]
     if playbook.modifiers:
-        out.append(f"Adapted for: {', '.join(playbook.modifiers)}")
-    out += ["", f"{'**First response:**' if md else 'First response:'} {playbook.first_response}",
+        out += [*gap, f"Adapted for: {', '.join(playbook.modifiers)}"]
+    out += ["", f"{'**First response:**' if md else 'First response:'} {playbook.first_response}", *gap,
             f"{'**Involve:**' if md else 'Involve:'} {'、'.join(playbook.escalate_to)}", "", h("Steps")]
     for n, s in enumerate(playbook.steps, 1):
         added = f" [{s.added_by}]" if s.added_by else ""
         if md:
+            pad = " " * len(f"{n}. ")  # sub-items line up with the item's text (4 spaces from step 10)
             out.append(f"{n}. **{s.action}** — {s.owner}{added}")
-            out += [f"   - なぜ: {s.why}", f"   - 例: 「{s.phrase}」", f"   - seed: {s.seed}"]
+            out += [f"{pad}- なぜ: {s.why}", f"{pad}- 例: 「{s.phrase}」", f"{pad}- seed: {s.seed}"]
         else:
             out.append(f"{n:2d}. {s.action} — {s.owner}{added}")
             out += [f"    なぜ: {s.why}", f"    例: 「{s.phrase}」"]
@@ -71,9 +74,11 @@ def render(result: Any, format: str = "text", *, draft: bool = True) -> str:
     """
     _check(format)
     md = format == "markdown"
-    out = ["# kujo-triage" if md else "kujo-triage", f"{'**Decision:**' if md else 'Decision:'} {_decision(result)}"]
+    gap = [""] if md else []
+    out = ["# kujo-triage", "", f"**Decision:** {_decision(result)}"] if md else \
+        ["kujo-triage", f"Decision: {_decision(result)}"]
     if result.evidence:
-        out.append("**Evidence:**" if md else "Evidence:")
+        out += [*gap, "**Evidence:**" if md else "Evidence:", *gap]
         out += [f"- 「{e.text}」 → {e.label}" for e in result.evidence]
     if result.playbook is not None:
         out += ["", render_playbook(result.playbook, format).rstrip("\n")]

@@ -18,7 +18,9 @@ import pandas as pd
 from .corpus import DataLike, load_labelled, read_corpus
 from .errors import TrainingDataError
 from .resources import corpus_path
-from .schema import CATEGORIES, WORST_CASE
+from .schema import CATEGORIES, EMOTIONS, INTENSITIES, WORST_CASE
+
+_CLASSES = {"category": CATEGORIES, "emotion": EMOTIONS, "intensity": INTENSITIES}
 
 _LABEL_COLUMNS = ("text", "tier", "category", "emotion", "intensity", "flags")
 
@@ -45,11 +47,14 @@ def check_trainable(rows: pd.DataFrame, cv: int) -> None:
         if rows[head].nunique() < 2:
             raise TrainingDataError(f"too few rows to train: {head} has only one value ({rows[head].iloc[0]!r}); "
                                     "the model needs at least two. Label more varied rows, or use base='default'.")
-    cats = Counter(rows.loc[rows["tier"] == WORST_CASE, "category"])
-    missing = [c for c in CATEGORIES if cats.get(c, 0) < 2]
-    if missing:
-        warnings.warn(f"few worst_case rows for category {', '.join(missing)} (fewer than 2); the model will "
-                      "rarely or never predict it. Add rows or use base='default'.", UserWarning, stacklevel=3)
+    thin = []
+    for head, values in (("category", rows.loc[rows["tier"] == WORST_CASE, "category"]),
+                         ("emotion", rows["emotion"]), ("intensity", rows["intensity"])):
+        counts = Counter(values)
+        thin += [f"{head} {c} ({counts.get(c, 0)})" for c in _CLASSES[head] if counts.get(c, 0) < cv]
+    if thin:
+        warnings.warn(f"few rows for {', '.join(thin)} (fewer than {cv}); the model will rarely or never "
+                      "predict these. Add rows or use base='default'.", UserWarning, stacklevel=3)
 
 
 def train(data: DataLike, *, text_column: str = "text", random_state: int = 0, base: str | None = None,
@@ -98,7 +103,14 @@ def train(data: DataLike, *, text_column: str = "text", random_state: int = 0, b
 
     rows = load_labelled(data, text_column=text_column)
     if "split" in rows.columns and rows["split"].str.len().gt(0).any():
+        unsplit = int((rows["split"] == "").sum())
+        if unsplit:
+            warnings.warn(f"{unsplit} row(s) have an empty split and were not used; set their split to train "
+                          "(or drop the split column to train on every row)", UserWarning, stacklevel=2)
         rows = rows[rows["split"] == "train"]
+        if rows.empty:
+            raise TrainingDataError("no rows with split 'train'; label some rows train, or drop the split "
+                                    "column to train on every row")
     own = len(rows)
     if base is not None:
         if base != "default":
