@@ -373,3 +373,17 @@ def test_health_comes_before_everything_said_to_an_injured_customer(books):
     pb = books.for_result(result("worst_case", "product_accident", emotion="anger", intensity="high"))
     first_talk = next(s for s in pb.steps if "体" in s.action or "遮らず" in s.action)
     assert "お体" in first_talk.action
+
+
+def test_a_bom_and_decomposed_kana_from_other_editors_are_read(tmp_path):
+    import unicodedata
+
+    text = unicodedata.normalize("NFD", MINIMAL)
+    (tmp_path / "mine.toml").write_bytes("\ufeff".encode() + text.encode("utf-8"))
+    assert load_playbooks(tmp_path).playbook("routine").id == "routine.team"
+
+
+def test_a_file_that_is_not_utf8_says_so(tmp_path):
+    (tmp_path / "mine.toml").write_bytes(MINIMAL.encode("cp932"))
+    with pytest.raises(PlaybookError, match=r"mine.toml: not UTF-8 .*save the file as UTF-8"):
+        load_playbooks(tmp_path)

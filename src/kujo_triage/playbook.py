@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -64,11 +65,14 @@ def _name(decision: Decision) -> str:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
+        raw = path.read_bytes()
+        # Notepad may add a BOM and macOS editors may store decomposed kana (NFD): read both as
+        # the same text, so 【次回ご連絡日時】 and ids match what they look like
+        text = unicodedata.normalize("NFC", raw.decode("utf-8").removeprefix("\ufeff"))
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise PlaybookError(f"{path}: not valid TOML ({e}); fix the syntax") from e
-    except UnicodeDecodeError as e:  # pragma: no cover - tomllib reports most as TOMLDecodeError
+    except UnicodeDecodeError as e:
         raise PlaybookError(f"{path}: not UTF-8 ({e}); save the file as UTF-8") from e
 
 
