@@ -491,3 +491,25 @@ def test_concurrent_runs_in_threads_keep_their_own_settings(tmp_path):
         a.result(), b.result()
     assert "090-1234-5678" not in (tmp_path / "a.csv").read_text(encoding="utf-8-sig")
     assert (tmp_path / "b.csv").read_text(encoding="utf-8-sig").count("090-1234-5678") == 60
+
+
+def test_a_damaged_model_is_caught_before_workers_start(tmp_path):
+    import shutil
+
+    from kujo_triage.resources import default_model_dir
+
+    shutil.copytree(default_model_dir(), tmp_path / "m")
+    with open(tmp_path / "m" / "model.joblib", "ab") as f:
+        f.write(b"junk")
+    src = write_csv(tmp_path / "in.csv", ROWS)
+    out = run("score", str(src), "-o", str(tmp_path / "o.csv"), "--model", str(tmp_path / "m"), "--jobs", "2")
+    assert out.returncode == 1 and b"does not match meta.json" in out.stderr and b"Traceback" not in out.stderr
+
+
+def test_a_long_cell_is_redacted_in_text_evidence_and_report(tmp_path):
+    text = ("山田太郎です。電話090-1234-5678まで。" + "ご連絡をお待ちしています。" * 10) * 400  # ~60k characters
+    src = write_csv(tmp_path / "in.csv", [["T-1", "2026/10/01", text]])
+    score_csv(src, tmp_path / "out.csv", redact=True, report=tmp_path / "r.html", progress=False)
+    for path in (tmp_path / "out.csv", tmp_path / "r.html"):
+        body = path.read_text(encoding="utf-8-sig")
+        assert "090-1234-5678" not in body and "山田太郎" not in body

@@ -387,3 +387,12 @@ def test_a_file_that_is_not_utf8_says_so(tmp_path):
     (tmp_path / "mine.toml").write_bytes(MINIMAL.encode("cp932"))
     with pytest.raises(PlaybookError, match=r"mine.toml: not UTF-8 .*save the file as UTF-8"):
         load_playbooks(tmp_path)
+
+
+def test_render_keeps_each_evidence_on_one_line():
+    r = triage("お世話になっております。\n\n先日の請求が二重になっていました。\n返金をお願いします。")
+    lines = render(r, "markdown").splitlines()
+    section = lines[lines.index("**Evidence:**") + 1: next(i for i, x in enumerate(lines) if x.startswith("## "))]
+    items = [x for x in section if x.strip()]
+    assert len(items) == len(r.evidence)
+    assert all(x.startswith("- 「") and x.endswith(f"→ {e.label}") for x, e in zip(items, r.evidence))

@@ -282,12 +282,9 @@ def _check_resources(model: Any, playbooks: Any) -> Any:
     from .playbook import resolve_playbooks
 
     if isinstance(model, (str, os.PathLike)):
-        from .errors import ModelFileError
-        from .persist import MODEL_FILE, read_meta
+        from .persist import verify_model_files
 
-        read_meta(model)
-        if not (Path(model) / MODEL_FILE).is_file():
-            raise ModelFileError(f"{model}: no {MODEL_FILE}; expected a directory written by save_model()")
+        verify_model_files(model)  # meta, file and hash, without unpickling
     return resolve_playbooks(playbooks)  # a folder is read and checked here, then sent to the workers
 
 

@@ -26,6 +26,9 @@ STDIN_LOOKAHEAD = 64 * 1024 * 1024
 #: The csv module refuses fields larger than this; our own per-cell limit is lower
 #: (scoring.MAX_CELL_CHARS) so that an over-long cell is a row error, not a fatal one.
 CSV_FIELD_LIMIT = 64 * 1024 * 1024
+# Kana and kanji. Not half-width kana: EUC-JP kanji read as CP932 turn into half-width kana,
+# so counting them would mistake EUC-JP for CP932 (a short CP932 message of half-width kana
+# only may be misread instead; whole exports carry enough kanji to tell).
 _JAPANESE = ("\u3040", "\u30ff"), ("\u4e00", "\u9fff")
 
 

@@ -117,14 +117,9 @@ def read_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise ModelFileError(f"{meta_path}: not valid JSON ({e}); re-save the model with save_model()") from e
 
 
-def load_model(path: str | os.PathLike[str]) -> Any:
-    """Load a model saved by :func:`save_model`, checking the model file's SHA-256 first.
-
-    joblib runs pickle: only load models you trust. A hash mismatch raises ModelFileError;
-    a model saved by another kujo-triage or scikit-learn version loads with a warning.
-    """
-    import joblib
-
+def verify_model_files(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Check a saved model directory without unpickling anything: meta.json readable, model
+    file present, its SHA-256 as recorded. Returns the meta; raises ModelFileError otherwise."""
     path = Path(path)
     meta = read_meta(path)
     model_path = path / MODEL_FILE
@@ -136,10 +131,23 @@ def load_model(path: str | os.PathLike[str]) -> Any:
             f"{model_path}: SHA-256 {digest[:12]}… does not match meta.json ({str(meta.get('model_sha256'))[:12]}…); "
             "the file was changed or damaged after saving. Re-save or re-download the model."
         )
+    return meta
+
+
+def load_model(path: str | os.PathLike[str]) -> Any:
+    """Load a model saved by :func:`save_model`, checking the model file's SHA-256 first.
+
+    joblib runs pickle: only load models you trust. A hash mismatch raises ModelFileError;
+    a model saved by another kujo-triage or scikit-learn version loads with a warning.
+    """
+    import joblib
+
+    path = Path(path)
+    meta = verify_model_files(path)
     saved = meta.get("versions", {}).get("kujo-triage")
     if saved and saved != __version__:
         warnings.warn(f"{path}: saved by kujo-triage {saved}, loading with {__version__}; "
                       "re-train or re-save if results look wrong", UserWarning, stacklevel=2)
-    model = joblib.load(model_path)
+    model = joblib.load(path / MODEL_FILE)
     model.meta_ = meta
     return model

@@ -410,8 +410,11 @@ _FINDERS: Final[tuple[tuple[str, Finder], ...]] = (
 )
 
 
-def _redact_once(text: str) -> str:
-    """One pass of every finder over ``text``; the original characters outside matches stay."""
+def _redact_once(text: str) -> tuple[str, list[tuple[int, int, int, int]]]:
+    """One pass of every finder over ``text``; the original characters outside matches stay.
+
+    Returns the new text and its changed blocks ``(old_start, old_end, new_start, new_end)``.
+    """
     norm = normalize(text, max_chars=len(text))
     work = _CHOON_IN_NUMBER.sub("-", norm.text.translate(_DASHES))
     work = _blank(work, (m.span() for m in _MASK_TOKENS.finditer(work)))  # masks stay masks
@@ -423,19 +426,23 @@ def _redact_once(text: str) -> str:
             spans.extend((s, e, mask) for s, e in found)
             work = _blank(work, found)
     if not spans:
-        return text
+        return text, []
     out: list[str] = []
-    pos = 0
+    blocks: list[tuple[int, int, int, int]] = []
+    pos = length = 0
     for s, e, mask in sorted(spans):
         start, end = norm.span(s, e)
         if start < pos:  # two matches inside one original character cluster (rare): keep one
             pos = max(pos, end)
             continue
         out.append(text[pos:start])
+        length += start - pos
+        blocks.append((start, end, length, length + len(mask)))
         out.append(mask)
+        length += len(mask)
         pos = end
     out.append(text[pos:])
-    return "".join(out)
+    return "".join(out), blocks
 
 
 def redact(text: str) -> str:
@@ -476,15 +483,22 @@ def redact(text: str) -> str:
         else:
             hint = ""
         raise TypeError(f"redact expected a str, got {type(text).__name__}{hint}")
+    return _redact_passes(text)[0]
+
+
+def _redact_passes(text: str) -> tuple[str, list["OffsetMap"]]:
+    """``redact`` and the offset map of each pass that changed something."""
     # A pass that masked something can make a neighbour look different to MeCab or a regex;
     # passes repeat until nothing changes. Each such pass masks at least one more character,
     # so there are at most len(text) of them (in practice: one more, and only when needed).
+    maps: list[OffsetMap] = []
     for _ in range(len(text) + 1):
-        out = _redact_once(text)
-        if out == text:
-            return out
+        out, blocks = _redact_once(text)
+        if not blocks or out == text:
+            return out, maps
+        maps.append(OffsetMap(blocks))
         text = out
-    return text
+    return text, maps
 
 
 class OffsetMap:
@@ -516,21 +530,37 @@ class OffsetMap:
         return pos + shift
 
 
-def redact_mapped(text: str) -> tuple[str, OffsetMap]:
+def redact_mapped(text: str) -> tuple[str, "ChainedMap"]:
     """``redact(text)`` and a map from offsets in ``text`` to offsets in the result.
 
     For evidence spans: ``out[m.start(s):m.end(e)]`` is the redacted form of ``text[s:e]``,
     with any mask it overlaps included whole — so a span inside an e-mail address shows
-    ``【メール】``, never a fragment of the address.
+    ``【メール】``, never a fragment of the address. The map comes from the replacements
+    themselves (linear in the text), not from diffing the two texts.
 
     >>> out, m = redact_mapped("連絡先はyamada.hanako@example.jpです")
     >>> out[m.start(4):m.end(10)]
     '【メール】'
+    >>> out, m = redact_mapped("電話090-1234-5678番")
+    >>> out[m.start(2):m.end(16)], out[m.start(15):m.end(16)]
+    ('【電話番号】番', '番')
     """
-    from difflib import SequenceMatcher
+    out, maps = _redact_passes(text)
+    return out, ChainedMap(maps)
 
-    out = redact(text)
-    if out == text:
-        return out, OffsetMap([])
-    ops = SequenceMatcher(None, text, out, autojunk=False).get_opcodes()
-    return out, OffsetMap([(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in ops if tag != "equal"])
+
+class ChainedMap:
+    """Offset maps of successive redaction passes, applied in order."""
+
+    def __init__(self, maps: list[OffsetMap]):
+        self._maps = maps
+
+    def start(self, pos: int) -> int:
+        for m in self._maps:
+            pos = m.start(pos)
+        return pos
+
+    def end(self, pos: int) -> int:
+        for m in self._maps:
+            pos = m.end(pos)
+        return pos

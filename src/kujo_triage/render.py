@@ -79,7 +79,7 @@ def render(result: Any, format: str = "text", *, draft: bool = True) -> str:
         ["kujo-triage", f"Decision: {_decision(result)}"]
     if result.evidence:
         out += [*gap, "**Evidence:**" if md else "Evidence:", *gap]
-        out += [f"- 「{e.text}」 → {e.label}" for e in result.evidence]
+        out += [f"- 「{' '.join(e.text.split())}」 → {e.label}" for e in result.evidence]
     if result.playbook is not None:
         out += ["", render_playbook(result.playbook, format).rstrip("\n")]
     if draft and result.playbook is not None:
