@@ -1,7 +1,6 @@
 """The two sample CRM exports look like what support teams really export, and are not corpus rows."""
 
 import csv
-import io
 import unicodedata
 
 import pytest

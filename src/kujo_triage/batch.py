@@ -53,15 +53,15 @@ class _Scorer:
         self.model = model or default_model()
         self.playbooks = resolve_playbooks(playbooks)
         self.redact = redact
+        if redact:
+            from .redact import redact as mask
+            from .writers import clean
+
+            self._mask = lambda value: mask(clean(value))
 
     def cell(self, value: str) -> str:
         """A text cell as written out: undecodable bytes as U+FFFD, personal data masked."""
-        if not self.redact or not value:
-            return value
-        from .redact import redact
-        from .writers import clean
-
-        return redact(clean(value))
+        return self._mask(value) if self.redact and value else value
 
     def chunk(self, chunk: list[tuple[int, int, list[str], list[str]]], text_idx: list[int],
               width: int) -> list[tuple[list[Any], dict]]:

@@ -239,6 +239,19 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _model_options(parser: argparse.ArgumentParser, playbooks: bool = False) -> None:
+    parser.add_argument("--model", metavar="DIR",
+                        help="a model directory written by save_model or train (default: the shipped model)")
+    if playbooks:
+        parser.add_argument("--playbooks", metavar="DIR",
+                            help="a directory of your own playbook .toml files, laid over the shipped ones")
+
+
+def _labelled_file_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--text-column", default="text", metavar="COL", help="the message column (default: text)")
+    parser.add_argument("--encoding", default="utf-8-sig", help="file encoding (default: utf-8-sig; cp932 for Excel)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kujo-triage",
@@ -274,8 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "for a ticket, or JSON")
     tri.add_argument("--json", action="store_true", help="same as --format json")
     tri.add_argument("--draft", action="store_true", help="print only the Japanese first-reply draft")
-    tri.add_argument("--model", metavar="DIR", help="a model directory written by save_model (default: the shipped model)")
-    tri.add_argument("--playbooks", metavar="DIR", help="a directory of your own playbook .toml files, laid over the shipped ones")
+    _model_options(tri, playbooks=True)
     tri.set_defaults(func=_cmd_triage)
 
     sc = sub.add_parser(
@@ -311,8 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="mask personal data (names, phone numbers, e-mail, card numbers, addresses, マイナンバー) "
                          "in the text and evidence columns")
     sc.add_argument("--report", metavar="HTML", help="also write a self-contained HTML summary")
-    sc.add_argument("--model", metavar="DIR", help="a model directory written by save_model (default: the shipped model)")
-    sc.add_argument("--playbooks", metavar="DIR", help="a directory of your own playbook .toml files")
+    _model_options(sc, playbooks=True)
     sc.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     sc.set_defaults(func=_cmd_score)
 
@@ -327,8 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tr.add_argument("data", help="labelled CSV (UTF-8)")
     tr.add_argument("-o", "--output", required=True, metavar="DIR", help="where to save the model")
-    tr.add_argument("--text-column", default="text", metavar="COL", help="the message column (default: text)")
-    tr.add_argument("--encoding", default="utf-8-sig", help="file encoding (default: utf-8-sig; cp932 for Excel)")
+    _labelled_file_options(tr)
     tr.add_argument("--base", choices=("default",), help="also train on the shipped corpus's train split")
     tr.add_argument("--random-state", type=int, default=0, help="seed (same data + seed = same model)")
     tr.add_argument("--worst-case-recall", type=float, metavar="R",
@@ -344,10 +354,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ev.add_argument("data", help="labelled CSV (UTF-8)")
-    ev.add_argument("--model", metavar="DIR", help="a model directory (default: the shipped model)")
+    _model_options(ev)
     ev.add_argument("--split", choices=("train", "dev", "test"), help="only the rows of this split")
-    ev.add_argument("--text-column", default="text", metavar="COL", help="the message column (default: text)")
-    ev.add_argument("--encoding", default="utf-8-sig", help="file encoding (default: utf-8-sig; cp932 for Excel)")
+    _labelled_file_options(ev)
     ev.add_argument("--json", action="store_true", help="everything as JSON")
     ev.set_defaults(func=_cmd_evaluate)
 
@@ -358,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n  kujo-triage info\n  kujo-triage info --model models/ours --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    inf.add_argument("--model", metavar="DIR", help="a model directory (default: the shipped model)")
+    _model_options(inf)
     inf.add_argument("--json", action="store_true", help="the whole meta.json")
     inf.set_defaults(func=_cmd_info)
 

@@ -207,9 +207,13 @@ def load_labelled(data: DataLike, *, text_column: str = "text", encoding: str = 
         path = Path(data)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such file; expected a labelled CSV with the LABELING.md columns")
-        header, _ = _read_csv_records(path, encoding)
-        if text_column in header and "id" in header and text_column == "text":
-            return read_corpus(path, encoding=encoding)
+        try:
+            with open(path, encoding=encoding, newline="") as f:
+                header = [h.strip() for h in next(csv.reader(f), [])]
+        except UnicodeDecodeError:
+            return read_corpus(path, encoding=encoding)  # it says which encoding to try
+        if text_column == "text" and "id" in header:
+            return read_corpus(path, encoding=encoding)  # errors name CSV lines
         df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
         df.index = range(1, len(df) + 1)  # errors say "row N": the Nth data row of the file
     else:

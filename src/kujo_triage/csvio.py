@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import IO, Any, Iterator
 
-from .errors import InputFileError
+from .errors import UNDECODABLE, InputFileError
 from .resources import read_json
 
 SAMPLE_BYTES = 256 * 1024
@@ -55,8 +55,8 @@ def detect_encoding(sample: bytes) -> str:
     """The encoding of a CRM export from its first bytes.
 
     A BOM decides (UTF-8 or UTF-16); otherwise UTF-8 wins when nearly all of it decodes
-    (UTF-8 checks itself: CP932 or EUC-JP text read as UTF-8 fails on about every other
-    byte, so a few failures are damaged rows, reported row by row);
+    (UTF-8 checks itself: CP932 or EUC-JP text read as UTF-8 fails on half or more of
+    its non-ASCII bytes, so a few failures are damaged rows, reported row by row);
     otherwise the one of CP932 (Shift_JIS as Windows writes it) and EUC-JP that decodes with
     fewer errors and more Japanese characters.
 
@@ -77,7 +77,7 @@ def detect_encoding(sample: bytes) -> str:
         return "utf-8"
     non_ascii = sum(1 for b in sample if b >= 0x80)
     bad = sample.decode("utf-8", errors="replace").count("\ufffd")
-    if bad * 20 <= non_ascii:  # ≥ 95% of the non-ASCII bytes form valid UTF-8 (CP932 reaches ~50%)
+    if bad * 20 <= non_ascii:  # ≥ 95% valid; CP932 / EUC-JP corpus text: 37% / 47%
         return "utf-8"
     scores = []
     for enc in ("cp932", "euc-jp"):
@@ -321,7 +321,7 @@ def open_source(path: str | os.PathLike[str], *, encoding: str | None = None, de
         text.close()
         raise InputFileError(f"{name}: cannot read the header row ({e})") from e
     header = [h.lstrip("\ufeff") for h in header]
-    if any("\udc80" <= ch <= "\udcff" for h in header for ch in h):
+    if any(UNDECODABLE.search(h) for h in header):
         text.close()
         raise InputFileError(f"{name}: the header row is not valid {encoding}; "
                              "give the input encoding with --input-encoding (encoding= in Python), "

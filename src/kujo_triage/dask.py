@@ -63,8 +63,6 @@ def triage_dataframe(ddf: dd.DataFrame, text_column: TextColumns = "text", *, mo
     MissingColumnError
         (a KeyError and a ValueError) a text column is not in ``ddf``; the message lists the
         columns found.
-    ValueError
-        The output names clash with input columns even after prefixing.
     TypeError
         ``ddf`` is not a Dask DataFrame, or ``model``/``playbooks`` is of the wrong kind.
 

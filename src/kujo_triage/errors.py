@@ -6,7 +6,11 @@ data), the way scikit-learn's ``NotFittedError`` is also a ``ValueError``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+#: Bytes a decoder could not read, kept as lone surrogates (``errors="surrogateescape"``).
+UNDECODABLE = re.compile("[\udc80-\udcff]")
 
 
 class KujoTriageError(Exception):
@@ -72,7 +76,7 @@ def check_text(text: object, where: str = "text") -> str:
         raise TypeError(f"{where}: expected a str, got {type(text).__name__}{hint}")
     if not text.strip():
         raise EmptyTextError(f"{where}: the text is empty or only whitespace; there is nothing to triage")
-    if any("\udc80" <= ch <= "\udcff" for ch in text):
+    if UNDECODABLE.search(text):
         raise UndecodableTextError(f"{where}: the text holds undecodable bytes (it was decoded with the wrong "
                                    "encoding and errors='surrogateescape'); decode it as cp932, euc-jp or utf-8")
     return text

@@ -142,14 +142,18 @@ HEADLINE = ("worst_case_recall", "worst_case_precision", "tier_macro_f1", "categ
 _HEADS = {"tier": TIERS, "category": CATEGORIES, "emotion": EMOTIONS}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Report:
     """The result of :func:`evaluate`: headline ``metrics``, per-class tables, confusion matrices
     and the worst-case precision/recall curve, with pandas and matplotlib views for notebooks."""
 
-    metrics: dict[str, Any]
     n: int
     details: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        """The headline metrics (:data:`HEADLINE`), in report order."""
+        return {k: self.details.get(k) for k in HEADLINE}
 
     def to_frame(self) -> "Any":
         """Per-class precision, recall, F1 and support as a DataFrame (head, class)."""
@@ -215,9 +219,12 @@ class Report:
         ax.set_title("worst_case precision / recall")
         return ax
 
+    def __repr__(self) -> str:
+        return f"Report(n={self.n}, metrics={self.metrics})"
+
     def as_dict(self) -> dict[str, Any]:
         """Everything, JSON-serialisable (what goes into meta.json and the model card)."""
-        return {**self.details, **self.metrics, "n": self.n}
+        return {**self.details, "n": self.n}
 
     def __str__(self) -> str:
         lines = [f"evaluated on {self.n:,} labelled rows"]
@@ -274,5 +281,4 @@ def evaluate(model: Any, data: Any, *, text_column: str = "text") -> Report:
 
         raise TrainingDataError("no labelled rows to evaluate on; give a file or DataFrame with rows")
     details = evaluate_dict(model, rows)
-    metrics = {k: details[k] for k in HEADLINE}
-    return Report(metrics=metrics, n=len(rows), details=details)
+    return Report(n=len(rows), details=details)

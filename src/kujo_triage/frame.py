@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import KujoTriageError
-from .scoring import OUTPUT_COLUMNS, score_texts
+from .scoring import OUTPUT_COLUMNS, PREFIX, score_texts  # noqa: F401 - PREFIX re-exported
 from .scoring import output_names as scoring_output_names
 
 __all__ = [
@@ -50,9 +50,6 @@ __all__ = [
     "triage_pandas",
 ]
 
-#: Prefix of every appended column when an input column already has an output column's name
-#: (``kujo2_``, ``kujo3_`` … when that is taken too; see :func:`output_names`).
-PREFIX = "kujo_"
 
 #: The dtype of each appended column (keys in the order of ``OUTPUT_COLUMNS``).
 OUTPUT_DTYPES: dict[str, str] = {
@@ -225,7 +222,7 @@ def triage_pandas(df: pd.DataFrame, text_column: TextColumns = "text", *, model:
     -------
     pandas.DataFrame
         ``df``'s columns, then :data:`~kujo_triage.scoring.OUTPUT_COLUMNS` (prefixed with
-        ``kujo_`` if one of them is already an input column; see :func:`output_names`) with
+        ``kujo_``, ``kujo2_`` … if one of them is already an input column; see :func:`output_names`) with
         the dtypes of :data:`OUTPUT_DTYPES`. Rows that could not be scored have ``error`` set,
         ``""`` in the other text columns, ``NaN`` confidence and ``<NA>`` needs_review.
 
@@ -234,8 +231,6 @@ def triage_pandas(df: pd.DataFrame, text_column: TextColumns = "text", *, model:
     MissingColumnError
         (a KeyError and a ValueError) a text column is not in ``df``; the message lists the
         columns found.
-    ValueError
-        The output names clash with input columns even after prefixing.
     TypeError
         ``df`` is not a pandas DataFrame, or ``model``/``playbooks`` is of the wrong kind.
 

@@ -444,8 +444,3 @@ def resolve_playbooks(playbooks: "str | os.PathLike[str] | PlaybookSet | None" =
             if _shipped is None:
                 _shipped = load_playbooks()
     return _shipped
-
-
-def playbook_for(result: Any, playbooks: PlaybookSet) -> Playbook:
-    """The playbook for a triage result, adapted to its emotion, intensity and flags."""
-    return playbooks.for_result(result)

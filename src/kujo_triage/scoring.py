@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from .errors import UNDECODABLE
+
 #: The columns appended to every input row, in order.
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "tier", "category", "emotion", "intensity", "flags", "playbook",
@@ -20,6 +22,10 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 MAX_CELL_CHARS = 1_000_000
 
 
+#: Prefix of the appended columns when an input column already has one of their names.
+PREFIX = "kujo_"
+
+
 def output_names(columns: Sequence[Any]) -> list[str]:
     """The appended column names for a table with ``columns``: plain, or with the first prefix
     (``kujo_``, ``kujo2_``, ``kujo3_`` …) under which none of them is taken (case-insensitively),
@@ -29,7 +35,7 @@ def output_names(columns: Sequence[Any]) -> list[str]:
     ('tier', 'kujo_tier', 'kujo2_tier')
     """
     taken = {str(c).casefold() for c in columns}
-    for prefix in ("", "kujo_", *(f"kujo{i}_" for i in range(2, 100))):
+    for prefix in ("", PREFIX, *(f"kujo{i}_" for i in range(2, 100))):
         candidate = [prefix + c for c in OUTPUT_COLUMNS]
         if not taken & {c.casefold() for c in candidate}:
             return candidate
@@ -48,7 +54,7 @@ def _bad_text(text: Any, max_chars: int) -> str | None:
         return "empty text: the text cell is empty or only whitespace"
     if len(text) > max_chars:
         return f"text too long: {len(text):,} characters, over the limit of {max_chars:,}; not scored"
-    if any("\udc80" <= ch <= "\udcff" for ch in text):
+    if UNDECODABLE.search(text):
         return "undecodable bytes: part of this row is not valid in the file's encoding; not scored"
     return None
 

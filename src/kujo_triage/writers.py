@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any, Sequence
 
-from .errors import InputFileError, OptionError
+from .errors import UNDECODABLE, InputFileError, OptionError
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet")
 _SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
@@ -75,9 +75,7 @@ def _cell(value: Any) -> str:
 
 def clean(value: str) -> str:
     """Undecodable input bytes (surrogate escapes) become U+FFFD so the row can be written."""
-    if any("\udc80" <= ch <= "\udcff" for ch in value):
-        return "".join("\ufffd" if "\udc80" <= ch <= "\udcff" else ch for ch in value)
-    return value
+    return UNDECODABLE.sub("\ufffd", value)
 
 
 class _Atomic:
@@ -150,18 +148,32 @@ class Writer:
         self._atomic.discard()
 
 
-class DelimitedWriter(Writer):
+class _TextWriter(Writer):
+    """A writer of text lines, to the temporary file or to stdout (which it leaves open)."""
+
+    def __init__(self, path: str, encoding: str, **open_args: Any):
+        super().__init__(path)
+        if self._atomic.to_stdout:
+            self._fh: IO[str] = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, write_through=True, **open_args)
+        else:
+            self._fh = open(self._atomic.tmp, "w", encoding=encoding, **open_args)  # type: ignore[arg-type]
+
+    def _close(self) -> None:
+        if self._atomic.to_stdout:
+            self._fh.flush()
+            self._fh.detach()
+        elif not self._fh.closed:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+
+
+class DelimitedWriter(_TextWriter):
     """CSV or TSV; UTF-8 with BOM by default so Excel shows Japanese; formulas neutralised."""
 
     def __init__(self, path: str, *, encoding: str = "utf-8-sig", delimiter: str = ",", sanitize: bool = True):
-        super().__init__(path)
-        self.encoding = encoding
+        super().__init__(path, encoding, newline="", errors="replace")
         self.sanitize = sanitize
-        if self._atomic.to_stdout:
-            self._fh: IO[str] = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, newline="",
-                                                 errors="replace", write_through=True)
-        else:
-            self._fh = open(self._atomic.tmp, "w", encoding=encoding, newline="", errors="replace")  # type: ignore[arg-type]
         self._csv = csv.writer(self._fh, delimiter=delimiter)
 
     def _prep(self, row: list[Any]) -> list[str]:
@@ -174,25 +186,12 @@ class DelimitedWriter(Writer):
     def write_rows(self, rows: list[list[Any]]) -> None:
         self._csv.writerows(self._prep(r) for r in rows)
 
-    def _close(self) -> None:
-        if self._atomic.to_stdout:
-            self._fh.flush()
-            self._fh.detach()
-        elif not self._fh.closed:
-            self._fh.flush()
-            os.fsync(self._fh.fileno())
-            self._fh.close()
 
-
-class JsonlWriter(Writer):
+class JsonlWriter(_TextWriter):
     """One JSON object per line, keys in column order; confidence a number, needs_review a bool."""
 
-    def __init__(self, path: str, *, encoding: str = "utf-8", **_: Any):
-        super().__init__(path)
-        if self._atomic.to_stdout:
-            self._fh: IO[str] = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", write_through=True)
-        else:
-            self._fh = open(self._atomic.tmp, "w", encoding="utf-8")  # type: ignore[arg-type]
+    def __init__(self, path: str, **_: Any):
+        super().__init__(path, "utf-8")
         self._names: list[str] = []
 
     def write_header(self, names: Sequence[str]) -> None:
@@ -209,14 +208,6 @@ class JsonlWriter(Writer):
                    for i, (k, v) in enumerate(zip(self._names, r))}
             self._fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
-    def _close(self) -> None:
-        if self._atomic.to_stdout:
-            self._fh.flush()
-            self._fh.detach()
-        elif not self._fh.closed:
-            self._fh.flush()
-            os.fsync(self._fh.fileno())
-            self._fh.close()
 
 
 class ParquetWriter(Writer):
